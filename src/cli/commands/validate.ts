@@ -1,0 +1,30 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { discoverConnectors } from '../../connector-kit/registry.js';
+import { loadConfig } from '../../config/config.js';
+import { UsageError } from '../../errors/index.js';
+import { checkFlowText, formatProblem } from '../../engine/validate/validate-flow.js';
+
+/** Exit 0 when every file is valid, 1 when any is not. Missing files are a usage error (2). */
+export async function validateCommand(files: string[], options: { config?: string }): Promise<number> {
+  const missing = files.filter((f) => !existsSync(f));
+  if (missing.length > 0) throw new UsageError(`no such file: ${missing.join(', ')}`);
+  const config = loadConfig(options.config);
+  const connectors = await discoverConnectors();
+  const env = {
+    connectors,
+    connections: config.connections,
+    limits: { timeoutMs: config.limits.expressionTimeoutMs, maxDepth: config.limits.expressionMaxDepth, maxSequence: 1_000_000 },
+  };
+  let invalid = 0;
+  for (const file of files) {
+    const { problems } = checkFlowText(readFileSync(file, 'utf8'), file, env);
+    if (problems.length === 0) {
+      console.log(`${file}  ok`);
+      continue;
+    }
+    invalid++;
+    for (const problem of problems) console.log(formatProblem(problem));
+  }
+  if (files.length > 1 || invalid > 0) console.error(`${files.length - invalid} valid, ${invalid} invalid`);
+  return invalid > 0 ? 1 : 0;
+}

@@ -1,0 +1,215 @@
+import type { Logger } from 'pino';
+import { ExpressionError, StaffwireError, WaitSignal } from '../errors/index.js';
+import type { ConnectorRegistry } from '../connector-kit/registry.js';
+import type { ConnectionConfig } from '../connector-kit/connection.js';
+import type { ErrorRecord, RunRecord, StepRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import type { CompiledFlow, CompiledStep } from './compiled-flow.js';
+import type { Scope } from './expressions/scope.js';
+import type { CompiledValue } from './expressions/template.js';
+import type { Frame } from './frame.js';
+import { retryDelayMs } from './retry/retry-policy.js';
+import { ReturnSignal, CancelledSignal } from './signals.js';
+import { StepFailedError } from './step-failed-error.js';
+import { executeCall } from './steps/call-step.js';
+import { executeFor } from './steps/for-step.js';
+import { executeParallel } from './steps/parallel-step.js';
+import { executeRaise } from './steps/raise-step.js';
+import { executeReturn } from './steps/return-step.js';
+import { executeRun } from './steps/run-step.js';
+import { executeSet } from './steps/set-step.js';
+import type { StepContext, StepExecutor } from './steps/step-context.js';
+import { executeSwitch } from './steps/switch-step.js';
+import { executeTry } from './steps/try-step.js';
+import { executeWait } from './steps/wait-step.js';
+
+/** What executing steps needs from the engine, without the engine's own bookkeeping. */
+export interface ExecutionServices {
+  store: Store;
+  connectors: ConnectorRegistry;
+  connections: Record<string, ConnectionConfig>;
+  log: Logger;
+  now(): Date;
+  /** Retry delays up to this are slept in place; longer ones park the run. */
+  inlineRetryMaxMs: number;
+  newRunId(): string;
+  subFlow(id: string): Promise<CompiledFlow>;
+  startRun(flow: CompiledFlow, input: unknown, options: { runId: string; parentRunId: string; parentStepPath: string }): Promise<RunRecord>;
+  executeRun(runId: string): Promise<RunRecord>;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** Observer of every checkpoint, for progress output. */
+  onCheckpoint: ((step: StepRecord) => void) | undefined;
+}
+
+const EXECUTORS: { [K in CompiledStep['kind']]: StepExecutor<Extract<CompiledStep, { kind: K }>> } = {
+  call: executeCall,
+  set: executeSet,
+  switch: executeSwitch,
+  for: executeFor,
+  parallel: executeParallel,
+  try: executeTry,
+  wait: executeWait,
+  run: executeRun,
+  raise: executeRaise,
+  return: executeReturn,
+};
+
+/** Pure steps are cheap and harmless to evaluate again: they checkpoint only their result. */
+const PURE_KINDS = new Set<CompiledStep['kind']>(['set', 'raise', 'return']);
+
+/**
+ * One pass of one run: walks the flow, skipping every step whose checkpoint says it succeeded,
+ * checkpointing each step before the next begins.
+ */
+export class RunExecution {
+  readonly log: Logger;
+  private readonly records: Map<string, StepRecord>;
+
+  constructor(
+    readonly run: RunRecord,
+    readonly flow: CompiledFlow,
+    records: StepRecord[],
+    readonly services: ExecutionServices,
+    readonly signal: AbortSignal,
+  ) {
+    this.records = new Map(records.map((r) => [r.path, r]));
+    this.log = services.log.child({ runId: run.id, flowId: run.flowId });
+  }
+
+  /** Runs the whole flow; resolves with its output, or throws WaitSignal / StepFailedError. */
+  async execute(): Promise<unknown> {
+    const scope: Scope = {
+      input: this.run.input,
+      steps: {},
+      run: { id: this.run.id, flowId: this.run.flowId, flowVersion: this.run.flowVersion, startedAt: this.run.startedAt ?? this.run.createdAt },
+    };
+    try {
+      const last = await this.block(this.flow.steps, { scope, prefix: '' });
+      return this.flow.output ? await this.evaluate(this.flow.output, scope) : last;
+    } catch (err) {
+      if (err instanceof ReturnSignal) return err.output;
+      throw err;
+    }
+  }
+
+  async block(steps: CompiledStep[], frame: Frame): Promise<unknown> {
+    let last: unknown;
+    for (const step of steps) {
+      last = await this.step(step, frame);
+      frame.scope.steps[step.id] = last;
+    }
+    return last;
+  }
+
+  evaluate(value: CompiledValue, scope: Scope): Promise<unknown> {
+    return value.evaluate(scope);
+  }
+
+  private async step(step: CompiledStep, frame: Frame): Promise<unknown> {
+    if (this.signal.aborted) throw new CancelledSignal();
+    const path = frame.prefix + step.id;
+    const previous = this.records.get(path);
+    if (previous?.status === 'succeeded') {
+      if (step.kind === 'return') throw new ReturnSignal(previous.output);
+      return previous.output;
+    }
+    const startedAt = previous?.startedAt ?? this.services.now().toISOString();
+    let attempt = previous?.attempts ?? 0;
+    let state = previous?.state;
+    const retryAt = state?.retryAt as string | undefined;
+    if (previous?.status === 'waiting' && retryAt !== undefined && new Date(retryAt) > this.services.now()) {
+      throw new WaitSignal(new Date(retryAt), `retry of ${path}`);
+    }
+
+    const record = (status: StepRecord['status'], extra: Partial<StepRecord> = {}): StepRecord => ({
+      runId: this.run.id,
+      path,
+      stepId: step.id,
+      kind: step.kind,
+      status,
+      attempts: attempt,
+      startedAt,
+      updatedAt: this.services.now().toISOString(),
+      ...(state ? { state } : {}),
+      ...extra,
+    });
+    const context: StepContext = {
+      execution: this,
+      path,
+      attempt,
+      state,
+      saveState: async (next) => {
+        state = { ...state, ...next };
+        context.state = state;
+        await this.checkpoint(record('running'));
+      },
+    };
+
+    for (;;) {
+      attempt++;
+      context.attempt = attempt;
+      if (state?.retryAt !== undefined) {
+        const { retryAt: _done, ...rest } = state;
+        state = Object.keys(rest).length ? rest : undefined;
+        context.state = state;
+      }
+      if (!PURE_KINDS.has(step.kind)) await this.checkpoint(record('running'));
+      try {
+        const output = await (EXECUTORS[step.kind] as StepExecutor<CompiledStep>)(step, frame, context);
+        const now = this.services.now().toISOString();
+        await this.checkpoint(record('succeeded', { finishedAt: now, output }));
+        if (step.kind === 'return') throw new ReturnSignal(output);
+        return output;
+      } catch (err) {
+        if (err instanceof ReturnSignal || err instanceof CancelledSignal) throw err;
+        if (err instanceof WaitSignal) {
+          await this.checkpoint(record('waiting'));
+          throw err;
+        }
+        if (err instanceof StepFailedError) {
+          // A nested step already failed for good; this container fails with the same error.
+          if (!step.retry || !this.retries(step, err.record.category, attempt)) {
+            await this.checkpoint(record('failed', { finishedAt: this.services.now().toISOString(), error: err.record }));
+            throw err;
+          }
+        }
+        const error = err instanceof StepFailedError ? err.record : toErrorRecord(err, path);
+        if (this.retries(step, error.category, attempt)) {
+          const delay = retryDelayMs(step.retry!, attempt, err instanceof StaffwireError ? err.retryAfterMs : undefined);
+          this.log.warn({ stepId: step.id, path, attempt, delayMs: delay, code: error.code }, 'step failed; retrying');
+          if (delay <= this.services.inlineRetryMaxMs) {
+            await this.checkpoint(record('running', { error }));
+            await this.services.sleep(delay, this.signal);
+            continue;
+          }
+          const at = new Date(this.services.now().getTime() + delay);
+          state = { ...state, retryAt: at.toISOString() };
+          await this.checkpoint(record('waiting', { error }));
+          throw new WaitSignal(at, `retry of ${path}`);
+        }
+        await this.checkpoint(record('failed', { finishedAt: this.services.now().toISOString(), error }));
+        this.log.info({ stepId: step.id, path, code: error.code }, 'step failed');
+        throw new StepFailedError(error);
+      }
+    }
+  }
+
+  private retries(step: CompiledStep, category: ErrorRecord['category'], attempt: number): boolean {
+    return step.retry !== undefined && category !== 'cancelled' && step.retry.on.has(category) && attempt < step.retry.maxAttempts;
+  }
+
+  private async checkpoint(record: StepRecord): Promise<void> {
+    this.records.set(record.path, record);
+    await this.services.store.putStep(record);
+    this.services.onCheckpoint?.(record);
+  }
+}
+
+export function toErrorRecord(err: unknown, step: string): ErrorRecord {
+  if (err instanceof StaffwireError) {
+    const message = err instanceof ExpressionError ? `${err.message} in \${${err.expression}}` : err.message;
+    return { code: err.code, message, category: err.category, step, ...(err.details ? { details: err.details } : {}) };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'internal', message, category: 'internal', step };
+}

@@ -1,0 +1,56 @@
+import { InputError, WaitSignal } from '../../errors/index.js';
+import type { ErrorRecord } from '../../store/records.js';
+import type { CompiledFor } from '../compiled-flow.js';
+import { StepFailedError } from '../step-failed-error.js';
+import type { StepExecutor } from './step-context.js';
+
+/**
+ * stop: output is the list of per-item outputs; the first failure fails the step once items in
+ * flight settle. collect: every item runs; output `{ results, failures }` with null results for
+ * failed items.
+ */
+export const executeFor: StepExecutor<CompiledFor> = async (step, frame, { execution, path, state, saveState }) => {
+  let items = state?.items as unknown[] | undefined;
+  if (items === undefined) {
+    const evaluated = await execution.evaluate(step.each, frame.scope);
+    if (evaluated === undefined || evaluated === null) items = [];
+    else if (Array.isArray(evaluated)) items = evaluated;
+    else throw new InputError(`"each" must give a list, got ${typeof evaluated}`, 'for.not_a_list');
+    await saveState({ items });
+  }
+  const list = items;
+  const results: unknown[] = new Array(list.length).fill(null);
+  const failures: { index: number; item: unknown; error: ErrorRecord }[] = [];
+  let firstFailure: unknown;
+  let earliestWait: WaitSignal | undefined;
+  let next = 0;
+
+  const worker = async () => {
+    while (next < list.length && firstFailure === undefined) {
+      const index = next++;
+      const iteration = {
+        scope: { ...frame.scope, steps: { ...frame.scope.steps }, item: list[index], index },
+        prefix: `${path}[${index}].`,
+      };
+      try {
+        results[index] = await execution.block(step.steps, iteration);
+      } catch (err) {
+        if (err instanceof WaitSignal) {
+          if (!earliestWait || err.until < earliestWait.until) earliestWait = err;
+        } else if (step.onFailure === 'collect' && err instanceof StepFailedError) {
+          failures.push({ index, item: list[index], error: err.record });
+        } else if (firstFailure === undefined) {
+          firstFailure = err;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(step.concurrency, list.length) }, worker));
+  if (firstFailure !== undefined) throw firstFailure;
+  if (earliestWait) throw earliestWait;
+  if (step.onFailure === 'collect') {
+    failures.sort((a, b) => a.index - b.index);
+    return { results, failures };
+  }
+  return results;
+};

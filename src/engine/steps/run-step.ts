@@ -1,0 +1,33 @@
+import { StaffwireError, WaitSignal } from '../../errors/index.js';
+import type { CompiledRun } from '../compiled-flow.js';
+import type { StepExecutor } from './step-context.js';
+
+/** Runs another flow as a child run and returns its output; waits with it when it waits. */
+export const executeRun: StepExecutor<CompiledRun> = async (step, frame, { execution, path, state, saveState }) => {
+  const services = execution.services;
+  let childRunId = state?.childRunId as string | undefined;
+  let child = childRunId === undefined ? undefined : await services.store.getRun(childRunId);
+  if (!child) {
+    const flow = await services.subFlow(step.flow);
+    const input = await execution.evaluate(step.input, frame.scope);
+    childRunId ??= services.newRunId();
+    // The id is saved before the child exists, so a crash in between cannot start a second child.
+    await saveState({ childRunId });
+    child = await services.startRun(flow, input, { runId: childRunId, parentRunId: execution.run.id, parentStepPath: path });
+  }
+  if (child.status !== 'succeeded' && child.status !== 'failed' && child.status !== 'cancelled') {
+    child = await services.executeRun(child.id);
+  }
+  switch (child.status) {
+    case 'succeeded':
+      return child.output;
+    case 'waiting':
+      throw new WaitSignal(new Date(child.waitingUntil ?? services.now().toISOString()), `sub-flow run ${child.id}`);
+    default:
+      throw new StaffwireError(`sub-flow ${step.flow} (run ${child.id}) ${child.status}: ${child.error?.message ?? 'no error recorded'}`, {
+        code: child.error?.code ?? `subflow.${child.status}`,
+        category: child.error && child.error.category !== 'cancelled' ? child.error.category : 'internal',
+        details: { childRunId: child.id },
+      });
+  }
+};

@@ -1,0 +1,21 @@
+import type { StepRecord } from '../../store/records.js';
+import type { CompiledStep } from '../compiled-flow.js';
+import type { Frame } from '../frame.js';
+import type { RunExecution } from '../run-execution.js';
+
+/** What a step kind's executor gets besides its step and frame. */
+export interface StepContext {
+  execution: RunExecution;
+  /** The step's path in this run, e.g. `each_leaver[3].notify`. */
+  path: string;
+  /** 1 for the first attempt, counted across crashes. */
+  attempt: number;
+  /** Bookkeeping saved by an earlier attempt or process (chosen branch, wait deadline…). */
+  state: Record<string, unknown> | undefined;
+  /** Persists bookkeeping before acting on it, so a resumed run decides the same way. */
+  saveState(state: Record<string, unknown>): Promise<void>;
+}
+
+export type StepExecutor<S extends CompiledStep> = (step: S, frame: Frame, context: StepContext) => Promise<unknown>;
+
+export type { StepRecord };

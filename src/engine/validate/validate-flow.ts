@@ -1,0 +1,40 @@
+import { schemaValidator } from '../../schemas.js';
+import { compileFlow, type CompileEnvironment } from '../compile-flow.js';
+import type { CompiledFlow } from '../compiled-flow.js';
+import type { FlowDefinition } from '../flow-types.js';
+import { parseJsonWithLocations } from './json-locator.js';
+import { schemaDiagnostics } from './schema-errors.js';
+
+/** A problem placed in a file: `file:line:col  pointer  message`. */
+export interface FlowProblem {
+  file: string;
+  line: number;
+  column: number;
+  pointer: string;
+  message: string;
+}
+
+export interface FlowCheck {
+  flow: CompiledFlow | undefined;
+  problems: FlowProblem[];
+}
+
+export function formatProblem(p: FlowProblem): string {
+  return `${p.file}:${p.line}:${p.column}  ${p.pointer || '/'}  ${p.message}`;
+}
+
+/** Every check `staffwire validate` makes, in order: JSON syntax, the schema, then the flow's meaning. */
+export function checkFlowText(text: string, file: string, env: CompileEnvironment): FlowCheck {
+  const parsed = parseJsonWithLocations(text);
+  if (parsed.syntaxError) {
+    const { line, column } = parsed.locator.at(parsed.syntaxError.offset);
+    return { flow: undefined, problems: [{ file, line, column, pointer: '', message: parsed.syntaxError.message }] };
+  }
+  const validate = schemaValidator('flow');
+  const diagnostics = validate(parsed.value)
+    ? compileFlow(parsed.value as FlowDefinition, env)
+    : { flow: undefined, diagnostics: schemaDiagnostics(validate.errors ?? [], parsed.value) };
+  const problems = diagnostics.diagnostics.map((d) => ({ file, ...parsed.locator.locate(d.pointer, d.offset), pointer: d.pointer, message: d.message }));
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { flow: diagnostics.flow, problems };
+}

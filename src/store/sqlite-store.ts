@@ -1,0 +1,285 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { RunQuery, RunRecord, StepRecord, TimerRecord } from './records.js';
+import { RunExistsError, RunNotFoundError, type Store } from './store.js';
+
+export interface SqliteStoreOptions {
+  /**
+   * `normal` (default) survives any process crash and keeps the file consistent on power loss;
+   * `full` also keeps the last commits through power loss, at one fsync per checkpoint.
+   */
+  synchronous?: 'normal' | 'full';
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS flows (hash TEXT PRIMARY KEY, content TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY,
+  flow_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  parent_run_id TEXT,
+  created_at TEXT NOT NULL,
+  owner TEXT,
+  lease_until TEXT,
+  body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_flow ON runs (flow_id, created_at);
+CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, created_at);
+CREATE INDEX IF NOT EXISTS runs_by_parent ON runs (parent_run_id);
+CREATE TABLE IF NOT EXISTS steps (
+  run_id TEXT NOT NULL,
+  path TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (run_id, path)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS timers (id TEXT PRIMARY KEY, run_id TEXT NOT NULL, fire_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS timers_by_time ON timers (fire_at);
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at TEXT NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS seen_events (
+  source TEXT NOT NULL, event_id TEXT NOT NULL, expires_at TEXT NOT NULL,
+  PRIMARY KEY (source, event_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (
+  namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (namespace, key)
+) WITHOUT ROWID;
+`;
+
+/** The embedded store: one SQLite file in WAL mode. Records are JSON bodies beside indexed columns. */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly stmt;
+  private readonly tx;
+
+  constructor(file: string, options: SqliteStoreOptions = {}) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.stmt = {
+      putFlow: db.prepare('INSERT OR IGNORE INTO flows (hash, content) VALUES (?, ?)'),
+      getFlow: db.prepare<[string], { content: string }>('SELECT content FROM flows WHERE hash = ?'),
+      insertRun: db.prepare(
+        'INSERT INTO runs (id, flow_id, status, parent_run_id, created_at, owner, lease_until, body) VALUES (@id, @flowId, @status, @parentRunId, @createdAt, @owner, @leaseUntil, @body)',
+      ),
+      getRun: db.prepare<[string], { body: string }>('SELECT body FROM runs WHERE id = ?'),
+      replaceRun: db.prepare(
+        'UPDATE runs SET status = @status, owner = @owner, lease_until = @leaseUntil, body = @body WHERE id = @id',
+      ),
+      claimRun: db.prepare<{ id: string; owner: string; leaseUntil: string; now: string; takeOverFrom: string | null }, { body: string }>(
+        `UPDATE runs SET owner = @owner, lease_until = @leaseUntil
+         WHERE id = @id AND (owner IS NULL OR owner = @owner OR lease_until < @now OR owner = @takeOverFrom)
+         RETURNING body`,
+      ),
+      releaseRun: db.prepare('UPDATE runs SET owner = NULL, lease_until = NULL WHERE id = ? AND owner = ?'),
+      listSteps: db.prepare<[string], { body: string }>('SELECT body FROM steps WHERE run_id = ?'),
+      putStep: db.prepare('INSERT OR REPLACE INTO steps (run_id, path, body) VALUES (?, ?, ?)'),
+      deleteStep: db.prepare('DELETE FROM steps WHERE run_id = ? AND path = ?'),
+      setTimer: db.prepare('INSERT OR REPLACE INTO timers (id, run_id, fire_at) VALUES (?, ?, ?)'),
+      deleteTimer: db.prepare('DELETE FROM timers WHERE id = ?'),
+      dueTimers: db.prepare<[string, number], { id: string; run_id: string; fire_at: string }>(
+        'SELECT id, run_id, fire_at FROM timers WHERE fire_at <= ? ORDER BY fire_at LIMIT ?',
+      ),
+      nextTimer: db.prepare<[], { id: string; run_id: string; fire_at: string }>(
+        'SELECT id, run_id, fire_at FROM timers ORDER BY fire_at LIMIT 1',
+      ),
+      getIdem: db.prepare<[string, string], { value: string; expires_at: string }>(
+        'SELECT value, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?',
+      ),
+      putIdem: db.prepare('INSERT OR REPLACE INTO idempotency_keys (scope, key, value, expires_at) VALUES (?, ?, ?, ?)'),
+      getSeen: db.prepare<[string, string], { expires_at: string }>(
+        'SELECT expires_at FROM seen_events WHERE source = ? AND event_id = ?',
+      ),
+      putSeen: db.prepare('INSERT OR REPLACE INTO seen_events (source, event_id, expires_at) VALUES (?, ?, ?)'),
+      purgeIdem: db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?'),
+      purgeSeen: db.prepare('DELETE FROM seen_events WHERE expires_at <= ?'),
+      getState: db.prepare<[string, string], { value: string }>('SELECT value FROM state WHERE namespace = ? AND key = ?'),
+      setState: db.prepare('INSERT OR REPLACE INTO state (namespace, key, value) VALUES (?, ?, ?)'),
+      deleteState: db.prepare('DELETE FROM state WHERE namespace = ? AND key = ?'),
+      listState: db.prepare<[string, string, string], { key: string; value: string }>(
+        'SELECT key, value FROM state WHERE namespace = ? AND key >= ? AND key < ? ORDER BY key',
+      ),
+    };
+    const stmt = this.stmt;
+    this.tx = {
+      updateRun: db.transaction((id: string, patch: Partial<Omit<RunRecord, 'id'>>): RunRecord => {
+        const row = stmt.getRun.get(id);
+        if (!row) throw new RunNotFoundError(id);
+        const run = applyPatch(JSON.parse(row.body) as RunRecord, patch);
+        stmt.replaceRun.run(runRow(run));
+        return run;
+      }),
+      claimIdempotencyKey: db.transaction((scope: string, key: string, value: string, expiresAt: string) => {
+        const existing = stmt.getIdem.get(scope, key);
+        if (existing && existing.expires_at > new Date().toISOString()) return existing.value;
+        stmt.putIdem.run(scope, key, value, expiresAt);
+        return undefined;
+      }),
+      markEventSeen: db.transaction((source: string, eventId: string, expiresAt: string): boolean => {
+        const existing = stmt.getSeen.get(source, eventId);
+        if (existing && existing.expires_at > new Date().toISOString()) return false;
+        stmt.putSeen.run(source, eventId, expiresAt);
+        return true;
+      }),
+    };
+  }
+
+  async putFlowContent(hash: string, content: string): Promise<void> {
+    this.stmt.putFlow.run(hash, content);
+  }
+
+  async getFlowContent(hash: string): Promise<string | undefined> {
+    return this.stmt.getFlow.get(hash)?.content;
+  }
+
+  async createRun(run: RunRecord): Promise<void> {
+    try {
+      this.stmt.insertRun.run(runRow(run));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new RunExistsError(run.id);
+      throw err;
+    }
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const row = this.stmt.getRun.get(id);
+    return row ? (JSON.parse(row.body) as RunRecord) : undefined;
+  }
+
+  async updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>): Promise<RunRecord> {
+    return this.tx.updateRun(id, patch);
+  }
+
+  async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.flowId !== undefined) {
+      where.push('flow_id = ?');
+      params.push(query.flowId);
+    }
+    if (query.parentRunId !== undefined) {
+      where.push('parent_run_id = ?');
+      params.push(query.parentRunId);
+    }
+    if (query.status && query.status.length > 0) {
+      where.push(`status IN (${query.status.map(() => '?').join(', ')})`);
+      params.push(...query.status);
+    }
+    const sql = `SELECT body FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    params.push(query.limit ?? 1000);
+    const rows = this.db.prepare<unknown[], { body: string }>(sql).all(...params);
+    return rows.map((row) => JSON.parse(row.body) as RunRecord);
+  }
+
+  async claimRun(id: string, owner: string, leaseUntil: string, now: string, takeOverFrom?: string): Promise<boolean> {
+    const row = this.stmt.claimRun.get({ id, owner, leaseUntil, now, takeOverFrom: takeOverFrom ?? null });
+    if (!row) return false;
+    // The body mirrors the claim so readers of the record see who holds it.
+    const run = { ...(JSON.parse(row.body) as RunRecord), owner, leaseUntil };
+    this.stmt.replaceRun.run(runRow(run));
+    return true;
+  }
+
+  async releaseRun(id: string, owner: string): Promise<void> {
+    const run = await this.getRun(id);
+    if (!run || run.owner !== owner) return;
+    delete run.owner;
+    delete run.leaseUntil;
+    this.stmt.replaceRun.run(runRow(run));
+  }
+
+  async listSteps(runId: string): Promise<StepRecord[]> {
+    return this.stmt.listSteps.all(runId).map((row) => JSON.parse(row.body) as StepRecord);
+  }
+
+  async putStep(step: StepRecord): Promise<void> {
+    this.stmt.putStep.run(step.runId, step.path, JSON.stringify(step));
+  }
+
+  async deleteSteps(runId: string, paths: readonly string[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const path of paths) this.stmt.deleteStep.run(runId, path);
+    })();
+  }
+
+  async setTimer(timer: TimerRecord): Promise<void> {
+    this.stmt.setTimer.run(timer.id, timer.runId, timer.fireAt);
+  }
+
+  async deleteTimer(id: string): Promise<void> {
+    this.stmt.deleteTimer.run(id);
+  }
+
+  async dueTimers(now: string, limit: number): Promise<TimerRecord[]> {
+    return this.stmt.dueTimers.all(now, limit).map((row) => ({ id: row.id, runId: row.run_id, fireAt: row.fire_at }));
+  }
+
+  async nextTimer(): Promise<TimerRecord | undefined> {
+    const row = this.stmt.nextTimer.get();
+    return row ? { id: row.id, runId: row.run_id, fireAt: row.fire_at } : undefined;
+  }
+
+  async claimIdempotencyKey(scope: string, key: string, value: string, expiresAt: string): Promise<string | undefined> {
+    return this.tx.claimIdempotencyKey(scope, key, value, expiresAt);
+  }
+
+  async markEventSeen(source: string, eventId: string, expiresAt: string): Promise<boolean> {
+    return this.tx.markEventSeen(source, eventId, expiresAt);
+  }
+
+  async purgeExpired(now: string): Promise<number> {
+    return this.db.transaction(() => this.stmt.purgeIdem.run(now).changes + this.stmt.purgeSeen.run(now).changes)();
+  }
+
+  async getState(namespace: string, key: string): Promise<unknown> {
+    const row = this.stmt.getState.get(namespace, key);
+    return row ? JSON.parse(row.value) : undefined;
+  }
+
+  async setState(namespace: string, key: string, value: unknown): Promise<void> {
+    this.stmt.setState.run(namespace, key, JSON.stringify(value));
+  }
+
+  async deleteState(namespace: string, key: string): Promise<void> {
+    this.stmt.deleteState.run(namespace, key);
+  }
+
+  async listState(namespace: string, prefix = ''): Promise<{ key: string; value: unknown }[]> {
+    return this.stmt.listState
+      .all(namespace, prefix, `${prefix}\uffff`)
+      .map((row) => ({ key: row.key, value: JSON.parse(row.value) as unknown }));
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function runRow(run: RunRecord) {
+  return {
+    id: run.id,
+    flowId: run.flowId,
+    status: run.status,
+    parentRunId: run.parentRunId ?? null,
+    createdAt: run.createdAt,
+    owner: run.owner ?? null,
+    leaseUntil: run.leaseUntil ?? null,
+    body: JSON.stringify(run),
+  };
+}
+
+function applyPatch(run: RunRecord, patch: Partial<Omit<RunRecord, 'id'>>): RunRecord {
+  const next = { ...run } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+  }
+  return next as unknown as RunRecord;
+}

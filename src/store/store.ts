@@ -1,0 +1,68 @@
+import type { RunQuery, RunRecord, StepRecord, TimerRecord } from './records.js';
+
+/**
+ * Everything durable. The engine and runtimes know only this interface; test/store/store-contract.ts
+ * is its executable specification and runs unchanged against every implementation.
+ */
+export interface Store {
+  /** Flow content by hash, so a run can resume on the exact flow it started with. */
+  putFlowContent(hash: string, content: string): Promise<void>;
+  getFlowContent(hash: string): Promise<string | undefined>;
+
+  /** Fails with `RunExistsError` when the id is taken. */
+  createRun(run: RunRecord): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** Fields set to `undefined` in the patch are cleared. Fails with `RunNotFoundError`. */
+  updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>): Promise<RunRecord>;
+  listRuns(query?: RunQuery): Promise<RunRecord[]>;
+  /**
+   * Takes the run for `owner` until `leaseUntil` when it is unowned, already the owner's, its lease
+   * ended before `now`, or it is held by `takeOverFrom` (an owner known to be dead).
+   */
+  claimRun(id: string, owner: string, leaseUntil: string, now: string, takeOverFrom?: string): Promise<boolean>;
+  releaseRun(id: string, owner: string): Promise<void>;
+
+  listSteps(runId: string): Promise<StepRecord[]>;
+  /** Insert or replace by (runId, path). */
+  putStep(step: StepRecord): Promise<void>;
+  deleteSteps(runId: string, paths: readonly string[]): Promise<void>;
+
+  /** Insert or replace by id. */
+  setTimer(timer: TimerRecord): Promise<void>;
+  deleteTimer(id: string): Promise<void>;
+  /** Timers due at `now`, earliest first. */
+  dueTimers(now: string, limit: number): Promise<TimerRecord[]>;
+  nextTimer(): Promise<TimerRecord | undefined>;
+
+  /**
+   * Remembers `value` under (scope, key) until `expiresAt`. Returns the value already held when
+   * the key is live, else stores this one and returns undefined: the first caller wins.
+   */
+  claimIdempotencyKey(scope: string, key: string, value: string, expiresAt: string): Promise<string | undefined>;
+  /** True the first time (source, eventId) is seen before `expiresAt` passes; false for a repeat. */
+  markEventSeen(source: string, eventId: string, expiresAt: string): Promise<boolean>;
+  /** Drops idempotency keys and event keys whose time has passed; returns how many. */
+  purgeExpired(now: string): Promise<number>;
+
+  /** Key/value state for sync cursors and id maps, grouped by namespace. */
+  getState(namespace: string, key: string): Promise<unknown>;
+  setState(namespace: string, key: string, value: unknown): Promise<void>;
+  deleteState(namespace: string, key: string): Promise<void>;
+  listState(namespace: string, prefix?: string): Promise<{ key: string; value: unknown }[]>;
+
+  close(): Promise<void>;
+}
+
+export class RunExistsError extends Error {
+  constructor(readonly runId: string) {
+    super(`run ${runId} already exists`);
+    this.name = 'RunExistsError';
+  }
+}
+
+export class RunNotFoundError extends Error {
+  constructor(readonly runId: string) {
+    super(`no run with id ${runId}`);
+    this.name = 'RunNotFoundError';
+  }
+}
