@@ -11,10 +11,13 @@ export type SchemaName = 'flow' | 'config' | 'connector';
 
 let shared: Ajv2020 | undefined;
 
-/** The one ajv instance: 2020-12, formats, OpenAPI-style discriminators for readable union errors. */
+/**
+ * The one ajv instance: 2020-12, formats, OpenAPI-style discriminators for readable union errors,
+ * and `verbose` errors that carry the failing schema, which plain-words messages are made of.
+ */
 export function ajv(): Ajv2020 {
   if (!shared) {
-    shared = new Ajv2020({ allErrors: true, strict: false, discriminator: true });
+    shared = new Ajv2020({ allErrors: true, strict: false, discriminator: true, verbose: true });
     addFormats(shared);
     for (const name of ['flow', 'config', 'connector'] as const) shared.addSchema(readSchema(name));
   }

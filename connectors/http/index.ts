@@ -20,12 +20,14 @@ interface HttpSettings {
   auth?: { type: 'bearer'; token: string } | { type: 'basic'; username: string; password: string } | { type: 'header'; name: string; value: string };
 }
 
-const clients = new WeakMap<ResolvedConnection, HttpClient>();
+/** One client per connection configuration, so sockets and got's options are reused across calls. */
+const clients = new Map<string, HttpClient>();
 const anonymous = new HttpClient();
 
 function clientFor(connection: ResolvedConnection | undefined): HttpClient {
   if (!connection) return anonymous;
-  let client = clients.get(connection);
+  const key = `${connection.name}\u0000${JSON.stringify(connection.settings)}`;
+  let client = clients.get(key);
   if (!client) {
     const settings = connection.settings as HttpSettings;
     client = new HttpClient({
@@ -33,7 +35,7 @@ function clientFor(connection: ResolvedConnection | undefined): HttpClient {
       ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
       headers: { ...settings.headers, ...authHeaders(settings.auth) },
     });
-    clients.set(connection, client);
+    clients.set(key, client);
   }
   return client;
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { discoverConnectors } from '../connector-kit/registry.js';
 import type { ConnectorRegistry } from '../connector-kit/registry.js';
+import { checkConnections } from '../config/check-connections.js';
 import { loadConfig, type StaffwireConfig } from '../config/config.js';
 import { Engine } from '../engine/engine.js';
 import { FlowFiles } from '../engine/flow-files.js';
@@ -34,6 +35,7 @@ export async function createContext(options: ContextOptions = {}): Promise<CliCo
   if (options.connections) config.connections = { ...config.connections, ...options.connections };
   const log = createLogger(config.log.level);
   const connectors = await discoverConnectors();
+  checkConnections(config, connectors);
   const flows = new FlowFiles(config.flowDirs);
   const store = new SqliteStore(join(config.dataDir, 'staffwire.db'), { synchronous: config.store.synchronous });
   let runtime: EmbeddedRuntime | undefined;

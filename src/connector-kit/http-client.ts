@@ -36,12 +36,31 @@ export class HttpClient {
       headers: { 'user-agent': 'staffwire', ...options.headers },
       timeout: { request: options.timeoutMs ?? 30_000 },
       retry: { limit: 0 },
-      throwHttpErrors: true,
+      throwHttpErrors: false,
       responseType: 'text',
     });
   }
 
+  /** Sends and fails on a non-2xx answer with a VendorError classified by status. */
   async send(request: HttpRequest): Promise<HttpResponse> {
+    const response = await this.exchange(request);
+    if (response.status >= 400) {
+      const retryAfterMs = retryAfterFromHeaders(response.headers);
+      throw new VendorError(`${request.method} ${request.url} answered HTTP ${response.status}${summariseBody(response.rawBody)}`, {
+        vendorCode: response.status,
+        httpStatus: response.status,
+        category: categoryOfStatus(response.status),
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
+    }
+    return { status: response.status, headers: response.headers, body: response.body };
+  }
+
+  /**
+   * Sends and returns whatever the server answered, for clients that read a vendor's own error
+   * envelope; only timeouts and network failures throw.
+   */
+  async exchange(request: HttpRequest): Promise<HttpResponse & { rawBody: string }> {
     let response: Response<string>;
     try {
       response = await this.got(stripLeadingSlash(request.url), {
@@ -55,7 +74,7 @@ export class HttpClient {
     } catch (err) {
       throw classifyHttpFailure(err, request);
     }
-    return { status: response.statusCode, headers: response.headers, body: parseBody(response) };
+    return { status: response.statusCode, headers: response.headers, body: parseBody(response), rawBody: response.body };
   }
 }
 

@@ -1,7 +1,8 @@
-import { readdirSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { schemaValidator } from '../schemas.js';
+import { packageRoot } from '../package-root.js';
+import { ajv, schemaValidator } from '../schemas.js';
 import type { Connector } from './connector.js';
 import type { ActionManifest, ConnectorManifest } from './manifest.js';
 
@@ -35,6 +36,14 @@ export class ConnectorRegistry {
   action(connectorId: string, action: string): ActionManifest | undefined {
     return this.connectors.get(connectorId)?.manifest.actions[action];
   }
+
+  /** A connector's connection schema with a top-level $ref followed, for display. */
+  connectionSchema(connectorId: string): Record<string, unknown> | undefined {
+    const schema = this.connectors.get(connectorId)?.manifest.connection.schema;
+    const ref = schema?.$ref;
+    if (typeof ref === 'string') return ajv().getSchema(ref)?.schema as Record<string, unknown> | undefined;
+    return schema;
+  }
 }
 
 const connectorsDir = fileURLToPath(new URL('../../connectors/', import.meta.url));
@@ -50,6 +59,18 @@ export function discoverConnectors(): Promise<ConnectorRegistry> {
     const ids = existsSync(connectorsDir)
       ? readdirSync(connectorsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
       : [];
+    // Schemas shared between connectors (e.g. one connection schema for every Lark product)
+    // are referenced from manifests by their $id.
+    // They are read from the package's connectors/ folder, which tsc does not copy into dist/.
+    const sourceDir = join(packageRoot, 'connectors');
+    for (const id of existsSync(sourceDir) ? readdirSync(sourceDir) : []) {
+      const folder = join(sourceDir, id);
+      if (!statSync(folder).isDirectory()) continue;
+      for (const file of readdirSync(folder).filter((f) => f.endsWith('.schema.json'))) {
+        const schema = JSON.parse(readFileSync(join(folder, file), 'utf8')) as { $id?: string };
+        if (schema.$id && !ajv().getSchema(schema.$id)) ajv().addSchema(schema);
+      }
+    }
     for (const id of ids) {
       const entry = join(connectorsDir, id, entryFile);
       if (!existsSync(entry)) continue;

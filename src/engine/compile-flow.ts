@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { ConnectorRegistry } from '../connector-kit/registry.js';
 import type { ConnectionConfig } from '../connector-kit/connection.js';
-import { compileSchema } from '../schemas.js';
+import { ajv, compileSchema } from '../schemas.js';
 import type { CompiledFlow, CompiledStep } from './compiled-flow.js';
 import type { ExpressionLimits } from './expressions/expression.js';
 import { compileValue, escapePointer, holdsExpression, TemplateCompileError, type CompiledValue } from './expressions/template.js';
-import type { FlowDefinition, RetryPolicy, Step } from './flow-types.js';
+import type { FlowDefinition, RetryPolicy, Step, Trigger } from './flow-types.js';
 import { parseDuration } from './retry/duration.js';
 import { resolveRetryPolicy } from './retry/retry-policy.js';
+import { closest } from './validate/did-you-mean.js';
+import { schemaDiagnostics } from './validate/schema-errors.js';
 
 /** A problem found in a flow: where (JSON pointer, and an offset inside a string value) and why. */
 export interface Diagnostic {
@@ -30,13 +32,10 @@ export interface CompileResult {
 
 /** Where a step id stands, for reference messages. */
 interface StepPlace {
+  id: string;
   pointer: string;
-  /** Ids of the enclosing container steps, outermost first. */
-  ancestors: string[];
   /** The nearest enclosing `for`, if any. */
   loop: string | undefined;
-  /** The enclosing parallel branch, as `<parallel id>.<branch>`, if any. */
-  branches: string[];
 }
 
 /**
@@ -48,10 +47,12 @@ interface StepPlace {
 export function compileFlow(definition: FlowDefinition, env: CompileEnvironment): CompileResult {
   const diagnostics: Diagnostic[] = [];
   const places = new Map<string, StepPlace>();
-  collectPlaces(definition.steps, '/steps', [], undefined, [], places, diagnostics);
+  collectPlaces(definition.steps, '/steps', undefined, places, diagnostics);
 
+  if (definition.input !== undefined) checkInputSchema(definition.input, diagnostics);
   const flowRetry = definition.retry ? resolveRetryPolicy(definition.retry) : undefined;
   const compiler = new StepCompiler(env, diagnostics, places, flowRetry);
+  definition.triggers?.forEach((trigger, i) => compiler.trigger(trigger, `/triggers/${i}`));
   const steps = compiler.block(definition.steps, '/steps', new Set(), []);
   const output =
     definition.output === undefined
@@ -65,53 +66,62 @@ export function compileFlow(definition: FlowDefinition, env: CompileEnvironment)
   };
 }
 
+/** The run input is checked against `input` when a run starts; a broken schema must fail here instead. */
+function checkInputSchema(schema: Record<string, unknown>, diagnostics: Diagnostic[]): void {
+  const meta = schema.$schema;
+  if (meta !== undefined && (typeof meta !== 'string' || !ajv().getSchema(meta))) {
+    diagnostics.push({ pointer: '/input/$schema', message: `"input" is JSON Schema 2020-12: leave "$schema" out or set it to "${JSON_SCHEMA_2020_12}"` });
+    return;
+  }
+  if (!ajv().validateSchema(schema)) {
+    for (const d of schemaDiagnostics(ajv().errors ?? [], schema)) {
+      diagnostics.push({ pointer: `/input${d.pointer}`, message: `not a valid JSON Schema: ${d.message}` });
+    }
+    return;
+  }
+  try {
+    compileSchema(schema);
+  } catch (err) {
+    diagnostics.push({ pointer: '/input', message: `not a usable JSON Schema: ${(err as Error).message}` });
+  }
+}
+
+const JSON_SCHEMA_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
+
 export function hashFlowContent(content: string): string {
   return createHash('sha256').update(content).digest('hex');
 }
 
-function collectPlaces(
-  steps: Step[],
-  pointer: string,
-  ancestors: string[],
-  loop: string | undefined,
-  branches: string[],
-  places: Map<string, StepPlace>,
-  diagnostics: Diagnostic[],
-): void {
+function collectPlaces(steps: Step[], pointer: string, loop: string | undefined, places: Map<string, StepPlace>, diagnostics: Diagnostic[]): void {
   steps.forEach((step, i) => {
     const here = `${pointer}/${i}`;
     const previous = places.get(step.id);
     if (previous) {
       diagnostics.push({ pointer: `${here}/id`, message: `step id "${step.id}" is already used at ${previous.pointer}` });
     } else {
-      places.set(step.id, { pointer: here, ancestors, loop, branches });
+      places.set(step.id, { id: step.id, pointer: here, loop });
     }
-    const inner = [...ancestors, step.id];
-    for (const [childPointer, children, childBranches] of childBlocks(step, here, branches)) {
-      collectPlaces(children, childPointer, inner, step.kind === 'for' ? step.id : loop, childBranches, places, diagnostics);
+    for (const [childPointer, children] of childBlocks(step, here)) {
+      collectPlaces(children, childPointer, step.kind === 'for' ? step.id : loop, places, diagnostics);
     }
   });
 }
 
-function childBlocks(step: Step, pointer: string, branches: string[]): [string, Step[], string[]][] {
+function childBlocks(step: Step, pointer: string): [string, Step[]][] {
   switch (step.kind) {
     case 'switch':
       return [
-        ...step.cases.map((c, i) => [`${pointer}/cases/${i}/steps`, c.steps, branches] as [string, Step[], string[]]),
-        ...(step.default ? [[`${pointer}/default`, step.default, branches] as [string, Step[], string[]]] : []),
+        ...step.cases.map((c, i) => [`${pointer}/cases/${i}/steps`, c.steps] as [string, Step[]]),
+        ...(step.default ? [[`${pointer}/default`, step.default] as [string, Step[]]] : []),
       ];
     case 'for':
-      return [[`${pointer}/steps`, step.steps, branches]];
+      return [[`${pointer}/steps`, step.steps]];
     case 'parallel':
-      return Object.entries(step.branches).map(([name, children]) => [
-        `${pointer}/branches/${escapePointer(name)}`,
-        children,
-        [...branches, `${step.id}.${name}`],
-      ]);
+      return Object.entries(step.branches).map(([name, children]) => [`${pointer}/branches/${escapePointer(name)}`, children]);
     case 'try':
       return [
-        [`${pointer}/steps`, step.steps, branches],
-        [`${pointer}/catch`, step.catch, branches],
+        [`${pointer}/steps`, step.steps],
+        [`${pointer}/catch`, step.catch],
       ];
     default:
       return [];
@@ -119,7 +129,7 @@ function childBlocks(step: Step, pointer: string, branches: string[]): [string, 
 }
 
 function allIds(steps: Step[]): string[] {
-  return steps.flatMap((step) => [step.id, ...childBlocks(step, '', []).flatMap(([, children]) => allIds(children))]);
+  return steps.flatMap((step) => [step.id, ...childBlocks(step, '').flatMap(([, children]) => allIds(children))]);
 }
 
 class StepCompiler {
@@ -146,7 +156,12 @@ class StepCompiler {
       compiled = compileValue(value, this.env.limits);
     } catch (err) {
       if (!(err instanceof TemplateCompileError)) throw err;
-      this.diagnostics.push({ pointer: pointer + err.pointer, message: err.message, offset: err.offset });
+      if (typeof value === 'string') {
+        this.diagnostics.push({ pointer: pointer + err.pointer, message: err.message, offset: err.offset });
+      } else {
+        // compileValue stops at the first bad expression; string by string, every one is reported.
+        for (const [at, text] of stringsIn(value)) this.value(text, pointer + at, visible, enclosing);
+      }
       return compileValue(null, this.env.limits);
     }
     for (const placed of compiled.expressions) {
@@ -170,29 +185,46 @@ class StepCompiler {
       const suggestion = closest(id, [...this.places.keys()]);
       return `$steps.${id} refers to a step that does not exist${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
     }
-    if (enclosing.includes(id)) return `$steps.${id} refers to a step that encloses this one and has not finished yet`;
-    if (!visible.has(id)) {
-      const here = this.placeOfPointer(pointer);
-      const sharedParallel = place.branches.find((b) => !here.includes(b) && here.some((h) => h.split('.')[0] === b.split('.')[0]));
-      if (sharedParallel) return `$steps.${id} refers to a step in another branch of parallel step "${sharedParallel.split('.')[0]}", which runs at the same time`;
-      return `$steps.${id} refers to step "${id}", which runs later (at ${place.pointer})`;
+    if (this.stepAt(pointer) === place) {
+      return `$steps.${id} refers to this step itself; a step can read only steps that finished before it`;
     }
+    if (enclosing.includes(id)) return `$steps.${id} refers to a step that encloses this one and has not finished yet`;
+    if (!visible.has(id)) return this.apartProblem(id, place.pointer, pointer) ?? `$steps.${id} refers to step "${id}", which runs later (at ${place.pointer})`;
     if (place.loop !== undefined && !enclosing.includes(place.loop)) {
       return `$steps.${id} refers to a step inside for loop "${place.loop}"; after the loop, read $steps.${place.loop} (one output per item)`;
     }
     return undefined;
   }
 
-  /** Parallel branches enclosing a pointer, found from the places of the steps on its path. */
-  private placeOfPointer(pointer: string): string[] {
+  /** The innermost step whose definition holds `pointer`. */
+  private stepAt(pointer: string): StepPlace | undefined {
     let best: StepPlace | undefined;
     for (const place of this.places.values()) {
       if (pointer.startsWith(`${place.pointer}/`) && (!best || place.pointer.length > best.pointer.length)) best = place;
     }
-    if (!best) return [];
-    const parallelHere = /\/branches\/([^/]+)\//.exec(pointer.slice(best.pointer.length));
-    const ownId = [...this.places.entries()].find(([, p]) => p === best)?.[0];
-    return parallelHere && ownId ? [...best.branches, `${ownId}.${parallelHere[1]}`] : best.branches;
+    return best;
+  }
+
+  /**
+   * When the step at `stepPointer` and the reference at `pointer` sit in different branches of one
+   * parallel step, or different cases of one switch step, says so. Step pointers pass only through
+   * step blocks, so a `branches` or `cases` segment there always belongs to such a step.
+   */
+  private apartProblem(id: string, stepPointer: string, pointer: string): string | undefined {
+    const a = stepPointer.split('/');
+    const b = pointer.split('/');
+    let k = 0;
+    while (k < a.length && k < b.length && a[k] === b[k]) k++;
+    const containerId = (end: number) => [...this.places.values()].find((p) => p.pointer === a.slice(0, end).join('/'))?.id;
+    if (a[k - 1] === 'branches') {
+      return `$steps.${id} refers to a step in another branch of parallel step "${containerId(k - 1)}", which runs at the same time`;
+    }
+    const caseBlock = (segment: string | undefined) => segment === 'cases' || segment === 'default';
+    const switchEnd = a[k - 1] === 'cases' ? k - 1 : caseBlock(a[k]) && caseBlock(b[k]) ? k : undefined;
+    if (switchEnd !== undefined) {
+      return `$steps.${id} refers to a step in another case of switch step "${containerId(switchEnd)}", which does not run when this one does`;
+    }
+    return undefined;
   }
 
   private retry(step: Step): ReturnType<typeof resolveRetryPolicy> | undefined {
@@ -263,10 +295,40 @@ class StepCompiler {
   }
 
   private untilValue(until: string, pointer: string, visible: Set<string>, enclosing: string[]): CompiledValue {
-    if (!holdsExpression(until) && Number.isNaN(Date.parse(until))) {
-      this.diagnostics.push({ pointer, message: `"${until}" is not an ISO 8601 timestamp (e.g. 2025-03-01T09:00:00Z)` });
+    if (!holdsExpression(until) && !compileSchema(TIMESTAMP)(until)) {
+      // Without a zone the moment would depend on the time zone of whichever machine runs the step.
+      const message = compileSchema(TIMESTAMP_WITHOUT_ZONE)(until)
+        ? `"${until}" has no time zone: add Z for UTC or an offset such as +08:00`
+        : `"${until}" is not an ISO 8601 timestamp with a time zone, such as 2025-03-01T09:00:00Z`;
+      this.diagnostics.push({ pointer, message });
     }
     return this.value(until, pointer, visible, enclosing);
+  }
+
+  /** An event trigger must name a connection whose connector delivers that event. */
+  trigger(trigger: Trigger, pointer: string): void {
+    if (trigger.kind !== 'event') return;
+    if (trigger.when !== undefined) this.value(trigger.when, `${pointer}/when`, new Set(), []);
+    const connection = this.env.connections[trigger.connection];
+    if (!connection) {
+      this.diagnostics.push({ pointer: `${pointer}/connection`, message: unknownConnection(trigger.connection, this.env.connections) });
+      return;
+    }
+    const connector = this.env.connectors.get(connection.connector);
+    if (!connector) {
+      this.diagnostics.push({
+        pointer: `${pointer}/connection`,
+        message: `connection "${trigger.connection}" is for connector "${connection.connector}", which is not installed`,
+      });
+      return;
+    }
+    const events = Object.keys(connector.manifest.events ?? {});
+    if (!events.includes(trigger.event)) {
+      this.diagnostics.push({
+        pointer: `${pointer}/event`,
+        message: `connector "${connector.manifest.id}" has no event "${trigger.event}" (events: ${events.join(', ') || 'none'})`,
+      });
+    }
   }
 
   private resolveAction(step: Extract<Step, { kind: 'call' }>, pointer: string) {
@@ -276,10 +338,10 @@ class StepCompiler {
     const resolved = { connector: connectorId, action: actionName, connection: step.connection, sideEffect: true };
     const connector = this.env.connectors.get(connectorId);
     if (!connector) {
-      const known = this.env.connectors.list().map((m) => m.id);
+      const suggestion = closest(connectorId, this.env.connectors.list().map((m) => m.id));
       this.diagnostics.push({
         pointer: `${pointer}/action`,
-        message: `unknown connector "${connectorId}" (known connectors: ${known.join(', ') || 'none'})`,
+        message: `unknown connector "${connectorId}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}: \`staffwire connectors list\` shows the installed ones`,
       });
       return resolved;
     }
@@ -295,21 +357,22 @@ class StepCompiler {
     if (step.connection !== undefined) {
       const connection = this.env.connections[step.connection];
       if (!connection) {
-        const known = Object.keys(this.env.connections);
-        this.diagnostics.push({
-          pointer: `${pointer}/connection`,
-          message: `unknown connection "${step.connection}": add it under "connections" in staffwire.config.json (configured: ${known.join(', ') || 'none'})`,
-        });
+        this.diagnostics.push({ pointer: `${pointer}/connection`, message: unknownConnection(step.connection, this.env.connections) });
       } else if (connection.connector !== connectorId) {
         this.diagnostics.push({
           pointer: `${pointer}/connection`,
-          message: `connection "${step.connection}" is a ${connection.connector} connection, but ${step.action} needs a ${connectorId} connection`,
+          message: `connection "${step.connection}" is for connector "${connection.connector}"; ${step.action} needs a connection for connector "${connectorId}"`,
         });
       }
     } else if (connector.manifest.connection.required) {
       this.diagnostics.push({ pointer, message: `${step.action} needs a connection: set "connection" to a ${connectorId} connection` });
     }
-    if (step.with !== undefined) this.checkLiteralInput(step.with, action.input, `${pointer}/with`);
+    if (step.with !== undefined) {
+      this.checkLiteralInput(step.with, action.input, `${pointer}/with`);
+    } else if (Array.isArray(action.input.required) && action.input.required.length > 0) {
+      const required = (action.input.required as string[]).map((name) => `"${name}"`).join(', ');
+      this.diagnostics.push({ pointer, message: `missing "with": ${step.action} needs input ${required}` });
+    }
     return resolved;
   }
 
@@ -318,26 +381,28 @@ class StepCompiler {
     if (holdsExpression(input)) return;
     const validate = compileSchema(schema);
     if (validate(input)) return;
-    for (const error of validate.errors ?? []) {
-      const at = error.instancePath;
-      if (dependsOnExpression(input, at)) continue;
-      const params = error.params as Record<string, unknown>;
-      if (error.keyword === 'required') {
-        this.diagnostics.push({ pointer: pointer + at, message: `missing required input "${String(params.missingProperty)}"` });
-      } else if (error.keyword === 'additionalProperties') {
-        this.diagnostics.push({
-          pointer: `${pointer}${at}/${escapePointer(String(params.additionalProperty))}`,
-          message: `unknown input "${String(params.additionalProperty)}" for this action`,
-        });
-      } else {
-        this.diagnostics.push({ pointer: pointer + at, message: `${error.message ?? 'is invalid'}, got ${describeValue(valueAt(input, at))}` });
-      }
-    }
+    const literalErrors = (validate.errors ?? []).filter((error) => !dependsOnExpression(input, error.instancePath));
+    for (const d of schemaDiagnostics(literalErrors, input)) this.diagnostics.push({ pointer: pointer + d.pointer, message: d.message });
   }
 }
 
+const TIMESTAMP = { type: 'string', format: 'date-time' };
+const TIMESTAMP_WITHOUT_ZONE = { type: 'string', format: 'iso-date-time' };
+
+function unknownConnection(name: string, connections: Record<string, ConnectionConfig>): string {
+  const known = Object.keys(connections);
+  return `unknown connection "${name}": add it under "connections" in staffwire.config.json (configured: ${known.join(', ') || 'none'})`;
+}
+
+/** Every string inside a JSON value, with its pointer relative to the value. */
+function stringsIn(value: unknown, at = ''): [string, string][] {
+  if (typeof value === 'string') return [[at, value]];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, v]) => stringsIn(v, `${at}/${escapePointer(key)}`));
+}
+
 function allIdsOf(step: Step): string[] {
-  return childBlocks(step, '', []).flatMap(([, children]) => allIds(children));
+  return childBlocks(step, '').flatMap(([, children]) => allIds(children));
 }
 
 /** True when the value at `pointer`, or any value it contains or is contained in, is an expression. */
@@ -350,48 +415,4 @@ function dependsOnExpression(root: unknown, pointer: string): boolean {
     if (holdsExpression(value)) return true;
   }
   return false;
-}
-
-function valueAt(root: unknown, pointer: string): unknown {
-  let value = root;
-  for (const segment of pointer.split('/').slice(1)) {
-    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment.replaceAll('~1', '/').replaceAll('~0', '~')] : undefined;
-  }
-  return value;
-}
-
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} (${String(value)})`;
-}
-
-/** The candidate within edit distance 2, for "did you mean". */
-export function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const d = editDistance(word, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = current;
-    }
-  }
-  return row[b.length]!;
 }

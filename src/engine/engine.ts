@@ -60,6 +60,8 @@ export class Engine {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   readonly limits: EngineLimits;
   private readonly compiled = new Map<string, CompiledFlow>();
+  /** Flow hashes this process has written to the store already. */
+  private readonly storedFlows = new Set<string>();
   private readonly executing = new Map<string, { promise: Promise<RunRecord>; abort: AbortController }>();
   private readonly services: ExecutionServices;
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -107,7 +109,10 @@ export class Engine {
         throw new InputError(`input of flow ${flow.definition.id} is invalid: ${problems.join('; ')}`, 'flow.invalid_input');
       }
     }
-    await this.store.putFlowContent(flow.hash, flow.content);
+    if (!this.storedFlows.has(flow.hash)) {
+      await this.store.putFlowContent(flow.hash, flow.content);
+      this.storedFlows.add(flow.hash);
+    }
     const now = this.services.now().toISOString();
     const run: RunRecord = {
       id: options.runId ?? newRunId(),
@@ -149,48 +154,57 @@ export class Engine {
     if (!existing) throw new InputError(`no run with id ${runId}`, 'run.not_found');
     if (TERMINAL_STATUSES.includes(existing.status)) return existing;
     const leaseUntil = new Date(now.getTime() + this.limits.leaseMs).toISOString();
-    if (!(await store.claimRun(runId, this.owner, leaseUntil, now.toISOString(), takeOverFrom))) return existing;
+    const running = { status: 'running' as const, startedAt: existing.startedAt ?? now.toISOString(), updatedAt: now.toISOString(), waitingUntil: undefined };
+    if (!(await store.claimRun(runId, this.owner, leaseUntil, now.toISOString(), takeOverFrom, running))) return existing;
+    let released = false;
     try {
-      let run = await store.updateRun(runId, {
-        status: 'running',
-        startedAt: existing.startedAt ?? now.toISOString(),
-        updatedAt: now.toISOString(),
-        waitingUntil: undefined,
-      });
-      await store.deleteTimer(runId);
+      let run: RunRecord = { ...existing, ...running, owner: this.owner, leaseUntil };
+      delete run.waitingUntil;
+      if (existing.status === 'waiting') await store.deleteTimer(runId);
       const flow = await this.flowOf(run);
       const execution = new RunExecution(run, flow, await store.listSteps(runId), this.services, abort.signal);
+      let outcome: { output: unknown } | { error: unknown };
       try {
-        const output = await execution.execute();
-        run = await this.finish(runId, { status: 'succeeded', output: output ?? null, error: undefined });
+        outcome = { output: await execution.execute() };
       } catch (err) {
-        if (err instanceof WaitSignal) {
-          const until = err.until.toISOString();
-          await store.setTimer({ id: runId, runId, fireAt: until });
-          run = await store.updateRun(runId, { status: 'waiting', waitingUntil: until, updatedAt: this.services.now().toISOString() });
-          this.options.onWaiting?.(run);
-          return run;
-        }
-        if (err instanceof CancelledSignal) {
-          run = await this.finish(runId, { status: 'cancelled', error: { code: 'cancelled', message: 'run cancelled', category: 'cancelled' } });
-          return run;
-        }
-        const error = err instanceof StepFailedError ? err.record : toErrorRecord(err, '');
-        if (!(err instanceof StepFailedError)) execution.log.error({ err }, 'run failed outside any step');
-        run = await this.finish(runId, { status: 'failed', error });
+        outcome = { error: err };
       }
-      return run;
+      // The outcome, the last checkpoints and the release of the claim are one write.
+      const steps = execution.takePending();
+      const release = { owner: undefined, leaseUntil: undefined };
+      released = true;
+      if ('output' in outcome) {
+        return await this.finish(runId, { status: 'succeeded', output: outcome.output ?? null, error: undefined, ...release }, steps);
+      }
+      const err = outcome.error;
+      if (err instanceof WaitSignal) {
+        const until = err.until.toISOString();
+        await store.setTimer({ id: runId, runId, fireAt: until });
+        run = await store.updateRun(runId, { status: 'waiting', waitingUntil: until, updatedAt: this.services.now().toISOString(), ...release }, steps);
+        this.options.onWaiting?.(run);
+        return run;
+      }
+      if (err instanceof CancelledSignal) {
+        return await this.finish(
+          runId,
+          { status: 'cancelled', error: { code: 'cancelled', message: 'run cancelled', category: 'cancelled' }, ...release },
+          steps,
+        );
+      }
+      const error = err instanceof StepFailedError ? err.record : toErrorRecord(err, '');
+      if (!(err instanceof StepFailedError)) execution.log.error({ err }, 'run failed outside any step');
+      return await this.finish(runId, { status: 'failed', error, ...release }, steps);
     } finally {
-      await store.releaseRun(runId, this.owner);
+      if (!released) await store.releaseRun(runId, this.owner);
     }
   }
 
-  private async finish(runId: string, patch: Partial<RunRecord>): Promise<RunRecord> {
+  private async finish(runId: string, patch: Partial<RunRecord>, steps: StepRecord[]): Promise<RunRecord> {
     const current = await this.store.getRun(runId);
     // A cancellation recorded by another process while this one executed wins.
-    if (current?.status === 'cancelled') return current;
+    if (current?.status === 'cancelled') return this.store.updateRun(runId, { owner: undefined, leaseUntil: undefined }, steps);
     const now = this.services.now().toISOString();
-    const run = await this.store.updateRun(runId, { ...patch, finishedAt: now, updatedAt: now, waitingUntil: undefined });
+    const run = await this.store.updateRun(runId, { ...patch, finishedAt: now, updatedAt: now, waitingUntil: undefined }, steps);
     this.options.onFinished?.(run);
     return run;
   }
@@ -202,8 +216,18 @@ export class Engine {
     if (run.status !== 'failed') {
       throw new InputError(`run ${runId} is ${run.status}; only failed runs can be retried`, 'run.not_failed');
     }
-    const failed = (await this.store.listSteps(runId)).filter((s) => s.status === 'failed').map((s) => s.path);
-    await this.store.deleteSteps(runId, failed);
+    const failed = (await this.store.listSteps(runId)).filter((s) => s.status === 'failed');
+    // A failed sub-flow continues from its own failed step: a fresh child would repeat the calls
+    // it completed, under new idempotency keys. Its run step keeps the record naming the child.
+    const continued = new Set<string>();
+    for (const step of failed) {
+      const childRunId = step.state?.childRunId;
+      if (typeof childRunId === 'string' && (await this.store.getRun(childRunId))?.status === 'failed') {
+        await this.retryRun(childRunId);
+        continued.add(step.path);
+      }
+    }
+    await this.store.deleteSteps(runId, failed.filter((s) => !continued.has(s.path)).map((s) => s.path));
     return this.store.updateRun(runId, {
       status: 'queued',
       error: undefined,

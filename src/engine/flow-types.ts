@@ -22,46 +22,50 @@ export type Trigger =
 interface StepBase {
   id: string;
   description?: string;
+}
+
+/** `raise` and `return` cannot fail transiently: the schema gives them no retry policy. */
+interface RetryableStepBase extends StepBase {
   retry?: RetryPolicy;
 }
 
-export interface CallStep extends StepBase {
+export interface CallStep extends RetryableStepBase {
   kind: 'call';
   action: string;
   connection?: string;
   with?: unknown;
 }
-export interface SetStep extends StepBase {
+export interface SetStep extends RetryableStepBase {
   kind: 'set';
   values: Record<string, unknown>;
 }
-export interface SwitchStep extends StepBase {
+export interface SwitchStep extends RetryableStepBase {
   kind: 'switch';
   cases: { when: string; steps: Step[] }[];
   default?: Step[];
 }
-export interface ForStep extends StepBase {
+export interface ForStep extends RetryableStepBase {
   kind: 'for';
   each: string | unknown[];
   concurrency?: number;
   onFailure?: 'stop' | 'collect';
   steps: Step[];
 }
-export interface ParallelStep extends StepBase {
+export interface ParallelStep extends RetryableStepBase {
   kind: 'parallel';
   branches: Record<string, Step[]>;
 }
-export interface TryStep extends StepBase {
+export interface TryStep extends RetryableStepBase {
   kind: 'try';
   steps: Step[];
   catch: Step[];
 }
-export interface WaitStep extends StepBase {
+export interface WaitStep extends RetryableStepBase {
   kind: 'wait';
   for?: Duration;
   until?: string;
 }
-export interface RunStep extends StepBase {
+export interface RunStep extends RetryableStepBase {
   kind: 'run';
   flow: string;
   input?: unknown;

@@ -64,6 +64,8 @@ const PURE_KINDS = new Set<CompiledStep['kind']>(['set', 'raise', 'return']);
 export class RunExecution {
   readonly log: Logger;
   private readonly records: Map<string, StepRecord>;
+  /** Checkpoints not yet written: see `checkpoint`. */
+  private pending: StepRecord[] = [];
 
   constructor(
     readonly run: RunRecord,
@@ -110,7 +112,7 @@ export class RunExecution {
     const path = frame.prefix + step.id;
     const previous = this.records.get(path);
     if (previous?.status === 'succeeded') {
-      if (step.kind === 'return') throw new ReturnSignal(previous.output);
+      if (step.kind === 'return' || previous.state?.returned === true) throw new ReturnSignal(previous.output);
       return previous.output;
     }
     const startedAt = previous?.startedAt ?? this.services.now().toISOString();
@@ -138,10 +140,10 @@ export class RunExecution {
       path,
       attempt,
       state,
-      saveState: async (next) => {
+      saveState: async (next, options) => {
         state = { ...state, ...next };
         context.state = state;
-        await this.checkpoint(record('running'));
+        await this.checkpoint(record('running'), options?.durable ?? false);
       },
     };
 
@@ -153,23 +155,30 @@ export class RunExecution {
         state = Object.keys(rest).length ? rest : undefined;
         context.state = state;
       }
-      if (!PURE_KINDS.has(step.kind)) await this.checkpoint(record('running'));
+      const effect = hasSideEffect(step);
+      if (!PURE_KINDS.has(step.kind)) await this.checkpoint(record('running'), effect);
       try {
         const output = await (EXECUTORS[step.kind] as StepExecutor<CompiledStep>)(step, frame, context);
         const now = this.services.now().toISOString();
-        await this.checkpoint(record('succeeded', { finishedAt: now, output }));
+        await this.checkpoint(record('succeeded', { finishedAt: now, output }), effect);
         if (step.kind === 'return') throw new ReturnSignal(output);
         return output;
       } catch (err) {
+        if (err instanceof ReturnSignal && step.kind !== 'return') {
+          // A return inside ends this container too; a resumed run must meet the return again here.
+          state = { ...state, returned: true };
+          await this.checkpoint(record('succeeded', { finishedAt: this.services.now().toISOString(), output: err.output }), false);
+          throw err;
+        }
         if (err instanceof ReturnSignal || err instanceof CancelledSignal) throw err;
         if (err instanceof WaitSignal) {
-          await this.checkpoint(record('waiting'));
+          await this.checkpoint(record('waiting'), true);
           throw err;
         }
         if (err instanceof StepFailedError) {
           // A nested step already failed for good; this container fails with the same error.
           if (!step.retry || !this.retries(step, err.record.category, attempt)) {
-            await this.checkpoint(record('failed', { finishedAt: this.services.now().toISOString(), error: err.record }));
+            await this.checkpoint(record('failed', { finishedAt: this.services.now().toISOString(), error: err.record }), true);
             throw err;
           }
         }
@@ -178,16 +187,16 @@ export class RunExecution {
           const delay = retryDelayMs(step.retry!, attempt, err instanceof StaffwireError ? err.retryAfterMs : undefined);
           this.log.warn({ stepId: step.id, path, attempt, delayMs: delay, code: error.code }, 'step failed; retrying');
           if (delay <= this.services.inlineRetryMaxMs) {
-            await this.checkpoint(record('running', { error }));
+            await this.checkpoint(record('running', { error }), true);
             await this.services.sleep(delay, this.signal);
             continue;
           }
           const at = new Date(this.services.now().getTime() + delay);
           state = { ...state, retryAt: at.toISOString() };
-          await this.checkpoint(record('waiting', { error }));
+          await this.checkpoint(record('waiting', { error }), true);
           throw new WaitSignal(at, `retry of ${path}`);
         }
-        await this.checkpoint(record('failed', { finishedAt: this.services.now().toISOString(), error }));
+        await this.checkpoint(record('failed', { finishedAt: this.services.now().toISOString(), error }), true);
         this.log.info({ stepId: step.id, path, code: error.code }, 'step failed');
         throw new StepFailedError(error);
       }
@@ -198,11 +207,35 @@ export class RunExecution {
     return step.retry !== undefined && category !== 'cancelled' && step.retry.on.has(category) && attempt < step.retry.maxAttempts;
   }
 
-  private async checkpoint(record: StepRecord): Promise<void> {
+  /**
+   * Records a step's progress. Durable checkpoints are written at once together with every
+   * pending one, in order. Others wait for the next durable one or the end of the pass: losing
+   * them in a crash only means recomputing pure work, because every side effect (a call, a
+   * sub-flow, parking) first makes everything before it durable, and its own completion too.
+   */
+  private async checkpoint(record: StepRecord, durable: boolean): Promise<void> {
     this.records.set(record.path, record);
-    await this.services.store.putStep(record);
+    this.pending.push(record);
     this.services.onCheckpoint?.(record);
+    if (durable) await this.flush();
   }
+
+  async flush(): Promise<void> {
+    const batch = this.takePending();
+    if (batch.length > 0) await this.services.store.putSteps(batch);
+  }
+
+  /** Checkpoints not yet written; the engine writes them with the run's outcome. */
+  takePending(): StepRecord[] {
+    const batch = this.pending;
+    this.pending = [];
+    return batch;
+  }
+}
+
+/** Steps whose effects reach beyond this run's own checkpoints. */
+function hasSideEffect(step: CompiledStep): boolean {
+  return step.kind === 'run' || (step.kind === 'call' && step.sideEffect);
 }
 
 export function toErrorRecord(err: unknown, step: string): ErrorRecord {

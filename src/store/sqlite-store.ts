@@ -71,14 +71,19 @@ export class SqliteStore implements Store {
       ),
       getRun: db.prepare<[string], { body: string }>('SELECT body FROM runs WHERE id = ?'),
       replaceRun: db.prepare(
-        'UPDATE runs SET status = @status, owner = @owner, lease_until = @leaseUntil, body = @body WHERE id = @id',
+        `UPDATE runs SET flow_id = @flowId, status = @status, parent_run_id = @parentRunId, created_at = @createdAt,
+           owner = @owner, lease_until = @leaseUntil, body = @body
+         WHERE id = @id`,
       ),
       claimRun: db.prepare<{ id: string; owner: string; leaseUntil: string; now: string; takeOverFrom: string | null }, { body: string }>(
         `UPDATE runs SET owner = @owner, lease_until = @leaseUntil
-         WHERE id = @id AND (owner IS NULL OR owner = @owner OR lease_until < @now OR owner = @takeOverFrom)
+         WHERE id = @id AND status NOT IN ('succeeded', 'failed', 'cancelled')
+           AND (owner IS NULL OR owner = @owner OR lease_until < @now OR owner = @takeOverFrom)
          RETURNING body`,
       ),
-      releaseRun: db.prepare('UPDATE runs SET owner = NULL, lease_until = NULL WHERE id = ? AND owner = ?'),
+      releaseRun: db.prepare<[string, string], { body: string }>(
+        'UPDATE runs SET owner = NULL, lease_until = NULL WHERE id = ? AND owner = ? RETURNING body',
+      ),
       listSteps: db.prepare<[string], { body: string }>('SELECT body FROM steps WHERE run_id = ?'),
       putStep: db.prepare('INSERT OR REPLACE INTO steps (run_id, path, body) VALUES (?, ?, ?)'),
       deleteStep: db.prepare('DELETE FROM steps WHERE run_id = ? AND path = ?'),
@@ -103,31 +108,56 @@ export class SqliteStore implements Store {
       getState: db.prepare<[string, string], { value: string }>('SELECT value FROM state WHERE namespace = ? AND key = ?'),
       setState: db.prepare('INSERT OR REPLACE INTO state (namespace, key, value) VALUES (?, ?, ?)'),
       deleteState: db.prepare('DELETE FROM state WHERE namespace = ? AND key = ?'),
-      listState: db.prepare<[string, string, string], { key: string; value: string }>(
+      listStateBetween: db.prepare<[string, string, string], { key: string; value: string }>(
         'SELECT key, value FROM state WHERE namespace = ? AND key >= ? AND key < ? ORDER BY key',
+      ),
+      listStateFrom: db.prepare<[string, string], { key: string; value: string }>(
+        'SELECT key, value FROM state WHERE namespace = ? AND key >= ? ORDER BY key',
       ),
     };
     const stmt = this.stmt;
+    // Read-then-write transactions begin IMMEDIATE: a deferred one that reads first fails at once
+    // with SQLITE_BUSY when another process wrote meanwhile, instead of waiting out busy_timeout.
     this.tx = {
-      updateRun: db.transaction((id: string, patch: Partial<Omit<RunRecord, 'id'>>): RunRecord => {
+      updateRun: db.transaction((id: string, patch: Partial<Omit<RunRecord, 'id'>>, steps: readonly StepRecord[]): RunRecord => {
         const row = stmt.getRun.get(id);
         if (!row) throw new RunNotFoundError(id);
+        for (const step of steps) stmt.putStep.run(step.runId, step.path, JSON.stringify(step));
         const run = applyPatch(JSON.parse(row.body) as RunRecord, patch);
         stmt.replaceRun.run(runRow(run));
         return run;
-      }),
+      }).immediate,
+      // The body mirrors the owner columns so readers of the record see who holds it; both change in
+      // one transaction so that another process never sees, or overwrites, one without the other.
+      claimRun: db.transaction((id: string, owner: string, leaseUntil: string, now: string, takeOverFrom: string | null, patch: Partial<RunRecord>): boolean => {
+        const row = stmt.claimRun.get({ id, owner, leaseUntil, now, takeOverFrom });
+        if (!row) return false;
+        stmt.replaceRun.run(runRow({ ...applyPatch(JSON.parse(row.body) as RunRecord, patch), owner, leaseUntil }));
+        return true;
+      }).immediate,
+      releaseRun: db.transaction((id: string, owner: string): void => {
+        const row = stmt.releaseRun.get(id, owner);
+        if (!row) return;
+        const run = JSON.parse(row.body) as RunRecord;
+        delete run.owner;
+        delete run.leaseUntil;
+        stmt.replaceRun.run(runRow(run));
+      }).immediate,
       claimIdempotencyKey: db.transaction((scope: string, key: string, value: string, expiresAt: string) => {
         const existing = stmt.getIdem.get(scope, key);
         if (existing && existing.expires_at > new Date().toISOString()) return existing.value;
         stmt.putIdem.run(scope, key, value, expiresAt);
         return undefined;
+      }).immediate,
+      putSteps: db.transaction((steps: readonly StepRecord[]) => {
+        for (const step of steps) stmt.putStep.run(step.runId, step.path, JSON.stringify(step));
       }),
       markEventSeen: db.transaction((source: string, eventId: string, expiresAt: string): boolean => {
         const existing = stmt.getSeen.get(source, eventId);
         if (existing && existing.expires_at > new Date().toISOString()) return false;
         stmt.putSeen.run(source, eventId, expiresAt);
         return true;
-      }),
+      }).immediate,
     };
   }
 
@@ -153,8 +183,8 @@ export class SqliteStore implements Store {
     return row ? (JSON.parse(row.body) as RunRecord) : undefined;
   }
 
-  async updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>): Promise<RunRecord> {
-    return this.tx.updateRun(id, patch);
+  async updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>, steps: readonly StepRecord[] = []): Promise<RunRecord> {
+    return this.tx.updateRun(id, patch, steps);
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
@@ -173,26 +203,25 @@ export class SqliteStore implements Store {
       params.push(...query.status);
     }
     const sql = `SELECT body FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
-    params.push(query.limit ?? 1000);
+    // SQLite reads a negative limit as none.
+    params.push(query.limit ?? -1);
     const rows = this.db.prepare<unknown[], { body: string }>(sql).all(...params);
     return rows.map((row) => JSON.parse(row.body) as RunRecord);
   }
 
-  async claimRun(id: string, owner: string, leaseUntil: string, now: string, takeOverFrom?: string): Promise<boolean> {
-    const row = this.stmt.claimRun.get({ id, owner, leaseUntil, now, takeOverFrom: takeOverFrom ?? null });
-    if (!row) return false;
-    // The body mirrors the claim so readers of the record see who holds it.
-    const run = { ...(JSON.parse(row.body) as RunRecord), owner, leaseUntil };
-    this.stmt.replaceRun.run(runRow(run));
-    return true;
+  async claimRun(
+    id: string,
+    owner: string,
+    leaseUntil: string,
+    now: string,
+    takeOverFrom?: string,
+    patch: Partial<Omit<RunRecord, 'id' | 'owner' | 'leaseUntil'>> = {},
+  ): Promise<boolean> {
+    return this.tx.claimRun(id, owner, leaseUntil, now, takeOverFrom ?? null, patch);
   }
 
   async releaseRun(id: string, owner: string): Promise<void> {
-    const run = await this.getRun(id);
-    if (!run || run.owner !== owner) return;
-    delete run.owner;
-    delete run.leaseUntil;
-    this.stmt.replaceRun.run(runRow(run));
+    this.tx.releaseRun(id, owner);
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
@@ -201,6 +230,10 @@ export class SqliteStore implements Store {
 
   async putStep(step: StepRecord): Promise<void> {
     this.stmt.putStep.run(step.runId, step.path, JSON.stringify(step));
+  }
+
+  async putSteps(steps: readonly StepRecord[]): Promise<void> {
+    this.tx.putSteps(steps);
   }
 
   async deleteSteps(runId: string, paths: readonly string[]): Promise<void> {
@@ -252,9 +285,9 @@ export class SqliteStore implements Store {
   }
 
   async listState(namespace: string, prefix = ''): Promise<{ key: string; value: unknown }[]> {
-    return this.stmt.listState
-      .all(namespace, prefix, `${prefix}\uffff`)
-      .map((row) => ({ key: row.key, value: JSON.parse(row.value) as unknown }));
+    const end = prefixEnd(prefix);
+    const rows = end === undefined ? this.stmt.listStateFrom.all(namespace, prefix) : this.stmt.listStateBetween.all(namespace, prefix, end);
+    return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as unknown }));
   }
 
   async close(): Promise<void> {
@@ -274,6 +307,24 @@ function runRow(run: RunRecord) {
     body: JSON.stringify(run),
   };
 }
+
+/**
+ * The least string above every string that starts with `prefix`, or undefined when there is none,
+ * in SQLite's text order (UTF-8 bytes, i.e. code points): the prefix with its last code point
+ * raised by one, after dropping trailing U+10FFFF, which cannot be raised. An index range scan
+ * then finds exactly the keys under the prefix, whatever characters follow it.
+ */
+function prefixEnd(prefix: string): string | undefined {
+  const codePoints = Array.from(prefix, (char) => char.codePointAt(0) ?? 0);
+  for (let last = codePoints.pop(); last !== undefined; last = codePoints.pop()) {
+    if (last === MAX_CODE_POINT) continue;
+    // Surrogate code points are not characters: the one after U+D7FF is U+E000.
+    return String.fromCodePoint(...codePoints, last === 0xd7ff ? 0xe000 : last + 1);
+  }
+  return undefined;
+}
+
+const MAX_CODE_POINT = 0x10ffff;
 
 function applyPatch(run: RunRecord, patch: Partial<Omit<RunRecord, 'id'>>): RunRecord {
   const next = { ...run } as Record<string, unknown>;

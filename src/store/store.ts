@@ -12,42 +12,63 @@ export interface Store {
   /** Fails with `RunExistsError` when the id is taken. */
   createRun(run: RunRecord): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
-  /** Fields set to `undefined` in the patch are cleared. Fails with `RunNotFoundError`. */
-  updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>): Promise<RunRecord>;
+  /**
+   * Fields set to `undefined` in the patch are cleared. `steps`, when given, are written
+   * (as putSteps) in the same transaction, so a run's outcome and its last checkpoints land
+   * together. Fails with `RunNotFoundError`, writing nothing.
+   */
+  updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>, steps?: readonly StepRecord[]): Promise<RunRecord>;
+  /** Newest `createdAt` first; every matching run unless the query sets a limit. */
   listRuns(query?: RunQuery): Promise<RunRecord[]>;
   /**
    * Takes the run for `owner` until `leaseUntil` when it is unowned, already the owner's, its lease
-   * ended before `now`, or it is held by `takeOverFrom` (an owner known to be dead).
+   * ended before `now` (a lease ending at `now` still holds), or it is held by `takeOverFrom` (an
+   * owner known to be dead). False when refused, when the run has finished (succeeded, failed,
+   * cancelled) or when there is no such run. `patch`, applied
+   * only when the claim succeeds and in the same write, lets a process mark the run as running.
    */
-  claimRun(id: string, owner: string, leaseUntil: string, now: string, takeOverFrom?: string): Promise<boolean>;
+  claimRun(
+    id: string,
+    owner: string,
+    leaseUntil: string,
+    now: string,
+    takeOverFrom?: string,
+    patch?: Partial<Omit<RunRecord, 'id' | 'owner' | 'leaseUntil'>>,
+  ): Promise<boolean>;
+  /** Drops the claim when `owner` holds it; does nothing otherwise. */
   releaseRun(id: string, owner: string): Promise<void>;
 
+  /** In no particular order. */
   listSteps(runId: string): Promise<StepRecord[]>;
   /** Insert or replace by (runId, path). */
   putStep(step: StepRecord): Promise<void>;
+  /** Like putStep for each, in order, all or none (one transaction). */
+  putSteps(steps: readonly StepRecord[]): Promise<void>;
   deleteSteps(runId: string, paths: readonly string[]): Promise<void>;
 
   /** Insert or replace by id. */
   setTimer(timer: TimerRecord): Promise<void>;
   deleteTimer(id: string): Promise<void>;
-  /** Timers due at `now`, earliest first. */
+  /** At most `limit` timers due at `now` (`fireAt` not after it), earliest first; they stay until deleted. */
   dueTimers(now: string, limit: number): Promise<TimerRecord[]>;
   nextTimer(): Promise<TimerRecord | undefined>;
 
   /**
    * Remembers `value` under (scope, key) until `expiresAt`. Returns the value already held when
-   * the key is live, else stores this one and returns undefined: the first caller wins.
+   * the key is live (its expiry is after the current time), else stores this one and returns
+   * undefined: the first caller wins.
    */
   claimIdempotencyKey(scope: string, key: string, value: string, expiresAt: string): Promise<string | undefined>;
   /** True the first time (source, eventId) is seen before `expiresAt` passes; false for a repeat. */
   markEventSeen(source: string, eventId: string, expiresAt: string): Promise<boolean>;
-  /** Drops idempotency keys and event keys whose time has passed; returns how many. */
+  /** Drops idempotency keys and event keys expiring at or before `now`; returns how many. */
   purgeExpired(now: string): Promise<number>;
 
   /** Key/value state for sync cursors and id maps, grouped by namespace. */
   getState(namespace: string, key: string): Promise<unknown>;
   setState(namespace: string, key: string, value: unknown): Promise<void>;
   deleteState(namespace: string, key: string): Promise<void>;
+  /** Entries whose key starts with `prefix` (taken literally), by key in code point (UTF-8 byte) order. */
   listState(namespace: string, prefix?: string): Promise<{ key: string; value: unknown }[]>;
 
   close(): Promise<void>;

@@ -19,7 +19,7 @@ export async function connectorsShowCommand(id: string, options: { json?: boolea
   console.log(`${manifest.id} — ${manifest.title} (${manifest.category})`);
   if (manifest.description) console.log(manifest.description);
   console.log(`\nconnection ${manifest.connection.required ? '(required)' : '(optional)'}:`);
-  const props = (manifest.connection.schema.properties ?? {}) as Record<string, { description?: string }>;
+  const props = (registry.connectionSchema(id)?.properties ?? {}) as Record<string, { description?: string }>;
   for (const [name, p] of Object.entries(props)) if (name !== 'connector') console.log(`  ${name.padEnd(18)} ${p.description ?? ''}`);
   console.log('\nactions:');
   for (const [name, a] of Object.entries(manifest.actions)) {

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { discoverConnectors } from '../../connector-kit/registry.js';
+import { checkConnections } from '../../config/check-connections.js';
 import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../errors/index.js';
 import { checkFlowText, formatProblem } from '../../engine/validate/validate-flow.js';
@@ -8,8 +9,11 @@ import { checkFlowText, formatProblem } from '../../engine/validate/validate-flo
 export async function validateCommand(files: string[], options: { config?: string }): Promise<number> {
   const missing = files.filter((f) => !existsSync(f));
   if (missing.length > 0) throw new UsageError(`no such file: ${missing.join(', ')}`);
+  const folders = files.filter((f) => statSync(f).isDirectory());
+  if (folders.length > 0) throw new UsageError(`${folders.join(', ')} is a folder: name the flow files, e.g. ${folders[0]}/*.json`);
   const config = loadConfig(options.config);
   const connectors = await discoverConnectors();
+  checkConnections(config, connectors);
   const env = {
     connectors,
     connections: config.connections,

@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
 import { ExpressionError } from '../../errors/index.js';
+import { boundedRegexEngine, RegexTimeoutError } from './regex-guard.js';
 import type { Scope } from './scope.js';
 
 export interface ExpressionLimits {
@@ -9,9 +10,30 @@ export interface ExpressionLimits {
   maxDepth: number;
   /** Maximum length of one result sequence, so an expression cannot exhaust memory. */
   maxSequence: number;
+  /**
+   * Maximum length of any string an evaluation builds. JSONata's string functions copy a string
+   * into an array of characters, and past about 130 million V8 aborts the whole process, which no
+   * try/catch survives. Default 10 million.
+   */
+  maxStringLength?: number;
 }
 
-export const DEFAULT_EXPRESSION_LIMITS: ExpressionLimits = { timeoutMs: 1000, maxDepth: 500, maxSequence: 1_000_000 };
+export const DEFAULT_EXPRESSION_LIMITS: Required<ExpressionLimits> = {
+  timeoutMs: 1000,
+  maxDepth: 500,
+  maxSequence: 1_000_000,
+  maxStringLength: 10_000_000,
+};
+
+/** JSONata calls the function bound to this after evaluating every node, with its result. */
+const EVALUATE_EXIT = Symbol.for('jsonata.__evaluate_exit');
+
+class StringTooLongError extends Error {
+  constructor(readonly length: number) {
+    super(`string of ${length} characters`);
+    this.name = 'StringTooLongError';
+  }
+}
 
 export interface CompiledExpression {
   readonly source: string;
@@ -49,7 +71,8 @@ export function compileExpression(source: string, limits: ExpressionLimits = DEF
       timeout: limits.timeoutMs,
       stack: limits.maxDepth,
       sequence: limits.maxSequence,
-    } as jsonata.JsonataOptions);
+      RegexEngine: boundedRegexEngine(limits.timeoutMs),
+    });
   } catch (err) {
     const failure = err as JsonataFailure;
     throw new ExpressionError(`invalid expression: ${describeFailure(failure)}`, source, {
@@ -57,6 +80,12 @@ export function compileExpression(source: string, limits: ExpressionLimits = DEF
       ...(failure.position === undefined ? {} : { position: syntaxPosition(failure) }),
     });
   }
+  const maxStringLength = limits.maxStringLength ?? DEFAULT_EXPRESSION_LIMITS.maxStringLength;
+  // Concatenation builds long strings lazily and cheaply; stopping them when they appear keeps
+  // them from reaching a function that copies them.
+  compiled.assign(EVALUATE_EXIT as unknown as string, (_node: unknown, _input: unknown, _env: unknown, result: unknown) => {
+    if (typeof result === 'string' && result.length > maxStringLength) throw new StringTooLongError(result.length);
+  });
   const ast = compiled.ast() as unknown as JsonataNode;
   const stepReferences = collectStepReferences(ast);
   const fastPath = simpleVariablePath(ast);
@@ -156,15 +185,29 @@ function toExpressionError(err: unknown, source: string, limits: ExpressionLimit
       { code: 'expression.timeout' },
     );
   }
-  if (failure.code === 'D1011' || err instanceof RangeError) {
+  if (err instanceof RegexTimeoutError) {
+    return new ExpressionError(
+      `regular expression /${err.pattern}/ ran longer than ${limits.timeoutMs} ms on one match and was stopped (limits.expressionTimeoutMs)`,
+      source,
+      { code: 'expression.timeout' },
+    );
+  }
+  if (failure.code === 'D1011' || (err instanceof RangeError && /call stack/i.test(err.message))) {
     return new ExpressionError(
       `expression nested deeper than ${limits.maxDepth} levels and was stopped (limits.expressionMaxDepth)`,
       source,
       { code: 'expression.too_deep' },
     );
   }
-  if (failure.code === 'D2015') {
+  // D2014: a range operator asked for more than JSONata's own ceiling of ten million items.
+  if (failure.code === 'D2015' || failure.code === 'D2014') {
     return new ExpressionError(`expression built a sequence longer than ${limits.maxSequence} items and was stopped`, source, {
+      code: 'expression.too_large',
+    });
+  }
+  if (err instanceof StringTooLongError || (err instanceof RangeError && /invalid (string|array) length/i.test(err.message))) {
+    const limit = limits.maxStringLength ?? DEFAULT_EXPRESSION_LIMITS.maxStringLength;
+    return new ExpressionError(`expression built a string longer than ${limit} characters and was stopped`, source, {
       code: 'expression.too_large',
     });
   }

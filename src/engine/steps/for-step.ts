@@ -4,6 +4,12 @@ import type { CompiledFor } from '../compiled-flow.js';
 import { StepFailedError } from '../step-failed-error.js';
 import type { StepExecutor } from './step-context.js';
 
+interface ItemFailure {
+  index: number;
+  item: unknown;
+  error: ErrorRecord;
+}
+
 /**
  * stop: output is the list of per-item outputs; the first failure fails the step once items in
  * flight settle. collect: every item runs; output `{ results, failures }` with null results for
@@ -20,7 +26,8 @@ export const executeFor: StepExecutor<CompiledFor> = async (step, frame, { execu
   }
   const list = items;
   const results: unknown[] = new Array(list.length).fill(null);
-  const failures: { index: number; item: unknown; error: ErrorRecord }[] = [];
+  const failures = [...((state?.failures as ItemFailure[] | undefined) ?? [])];
+  const failedEarlier = new Set(failures.map((f) => f.index));
   let firstFailure: unknown;
   let earliestWait: WaitSignal | undefined;
   let next = 0;
@@ -28,6 +35,7 @@ export const executeFor: StepExecutor<CompiledFor> = async (step, frame, { execu
   const worker = async () => {
     while (next < list.length && firstFailure === undefined) {
       const index = next++;
+      if (failedEarlier.has(index)) continue;
       const iteration = {
         scope: { ...frame.scope, steps: { ...frame.scope.steps }, item: list[index], index },
         prefix: `${path}[${index}].`,
@@ -39,6 +47,9 @@ export const executeFor: StepExecutor<CompiledFor> = async (step, frame, { execu
           if (!earliestWait || err.until < earliestWait.until) earliestWait = err;
         } else if (step.onFailure === 'collect' && err instanceof StepFailedError) {
           failures.push({ index, item: list[index], error: err.record });
+          // A collected failure is final: when the run resumes (another item waited), it is
+          // reported again, not retried outside the retry policy.
+          await saveState({ failures });
         } else if (firstFailure === undefined) {
           firstFailure = err;
         }

@@ -12,7 +12,7 @@ export const executeRun: StepExecutor<CompiledRun> = async (step, frame, { execu
     const input = await execution.evaluate(step.input, frame.scope);
     childRunId ??= services.newRunId();
     // The id is saved before the child exists, so a crash in between cannot start a second child.
-    await saveState({ childRunId });
+    await saveState({ childRunId }, { durable: true });
     child = await services.startRun(flow, input, { runId: childRunId, parentRunId: execution.run.id, parentStepPath: path });
   }
   if (child.status !== 'succeeded' && child.status !== 'failed' && child.status !== 'cancelled') {

@@ -12,8 +12,11 @@ export interface StepContext {
   attempt: number;
   /** Bookkeeping saved by an earlier attempt or process (chosen branch, wait deadline…). */
   state: Record<string, unknown> | undefined;
-  /** Persists bookkeeping before acting on it, so a resumed run decides the same way. */
-  saveState(state: Record<string, unknown>): Promise<void>;
+  /**
+   * Records bookkeeping so a resumed run decides the same way. `durable` writes it before
+   * returning: needed when the step is about to create something outside its own checkpoints.
+   */
+  saveState(state: Record<string, unknown>, options?: { durable?: boolean }): Promise<void>;
 }
 
 export type StepExecutor<S extends CompiledStep> = (step: S, frame: Frame, context: StepContext) => Promise<unknown>;

@@ -35,6 +35,14 @@ export function checkFlowText(text: string, file: string, env: CompileEnvironmen
     ? compileFlow(parsed.value as FlowDefinition, env)
     : { flow: undefined, diagnostics: schemaDiagnostics(validate.errors ?? [], parsed.value) };
   const problems = diagnostics.diagnostics.map((d) => ({ file, ...parsed.locator.locate(d.pointer, d.offset), pointer: d.pointer, message: d.message }));
+  for (const duplicate of parsed.duplicateKeys) {
+    problems.push({
+      file,
+      ...parsed.locator.at(duplicate.offset),
+      pointer: duplicate.pointer,
+      message: `duplicate property "${duplicate.name}" (first at line ${parsed.locator.at(duplicate.firstOffset).line}): JSON keeps only the last one, so remove one`,
+    });
+  }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
-  return { flow: diagnostics.flow, problems };
+  return { flow: problems.length === 0 ? diagnostics.flow : undefined, problems };
 }

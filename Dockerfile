@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# Build stage: compile TypeScript and the better-sqlite3 native addon.
+FROM node:20-bookworm-slim AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY schemas ./schemas
+COPY src ./src
+COPY connectors ./connectors
+COPY bench ./bench
+# `npm ci` runs `prepare`, which compiles to dist/.
+RUN npm ci && npm prune --omit=dev
+
+# Runtime stage: only what `staffwire` needs, as an unprivileged user.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    STAFFWIRE_DATA_DIR=/data
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json staffwire.config.json ./
+COPY bin ./bin
+COPY schemas ./schemas
+COPY flows ./flows
+COPY connectors ./connectors
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+ENTRYPOINT ["node", "/app/bin/staffwire.js"]
+CMD ["serve"]

@@ -1,0 +1,149 @@
+/**
+ * npm run bench:engine — the embedded engine on a representative 6-step flow against a local
+ * no-op HTTP server, compared with a plain async function doing the same work in the same run.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { discoverConnectors } from '../src/connector-kit/registry.js';
+import { HttpClient } from '../src/connector-kit/http-client.js';
+import { Engine } from '../src/engine/engine.js';
+import type { FlowDefinition } from '../src/engine/flow-types.js';
+import { EmbeddedRuntime } from '../src/runtime/embedded-runtime.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 10_000);
+const WARMUP = 500;
+const CONCURRENCY = 16;
+
+const flow: FlowDefinition = {
+  id: 'bench-six-steps',
+  version: '1',
+  steps: [
+    { id: 'prepare', kind: 'set', values: { items: '${ $input.items }', owner: '${ $input.owner }', amount: '${ $input.amount }' } },
+    {
+      id: 'route',
+      kind: 'switch',
+      cases: [{ when: '${ $input.amount > 100 }', steps: [{ id: 'high', kind: 'set', values: { tier: 'high' } }] }],
+      default: [{ id: 'low', kind: 'set', values: { tier: 'low' } }],
+    },
+    { id: 'each_item', kind: 'for', each: '${ $steps.prepare.items }', steps: [{ id: 'item', kind: 'set', values: { id: '${ $item }', position: '${ $index }' } }] },
+    {
+      id: 'notify',
+      kind: 'call',
+      action: 'http.request',
+      connection: 'noop',
+      with: { method: 'POST', url: '/notify', body: { owner: '${ $steps.prepare.owner }', tier: '${ $steps.route.output.tier }' } },
+    },
+    { id: 'summary', kind: 'set', values: { status: '${ $steps.notify.status }', items: '${ $count($steps.each_item) }' } },
+    { id: 'done', kind: 'return', output: '${ $steps.summary }' },
+  ],
+};
+/** Checkpointed steps per run: 6 top-level, the switch's branch, 10 iterations. */
+const STEPS_PER_RUN = 17;
+
+function inputFor(i: number) {
+  return { items: Array.from({ length: 10 }, (_, k) => `item-${i}-${k}`), owner: `owner-${i}`, amount: i % 200 };
+}
+
+/** The same work without the engine: evaluate, branch, loop, call, summarise. */
+async function plainFunction(client: HttpClient, input: ReturnType<typeof inputFor>) {
+  const prepare = { items: input.items, owner: input.owner, amount: input.amount };
+  const route = { branch: input.amount > 100 ? 0 : 'default', output: { tier: input.amount > 100 ? 'high' : 'low' } };
+  const each: unknown[] = [];
+  for (let index = 0; index < prepare.items.length; index++) each.push({ id: prepare.items[index], position: index });
+  const notify = await client.send({ method: 'POST', url: '/notify', json: { owner: prepare.owner, tier: route.output.tier }, headers: { 'idempotency-key': 'k' } });
+  return { status: notify.status, items: each.length };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function rssMb(): number {
+  global.gc?.();
+  return process.memoryUsage().rss / 1024 / 1024;
+}
+
+async function main() {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'staffwire-bench-'));
+  const store = new SqliteStore(join(dir, 'bench.db'));
+  const engine = new Engine({
+    store,
+    connectors: await discoverConnectors(),
+    connections: { noop: { connector: 'http', baseUrl } },
+    log: pino({ level: 'silent' }),
+  });
+  const compiled = engine.compile(flow);
+  const client = new HttpClient({ baseUrl });
+
+  const timeEngineRun = async (i: number) => {
+    const t0 = performance.now();
+    const run = await engine.startRun(compiled, inputFor(i));
+    const done = await engine.executeRun(run.id);
+    if (done.status !== 'succeeded') throw new Error(`bench run failed: ${JSON.stringify(done.error)}`);
+    return performance.now() - t0;
+  };
+  const timePlain = async (i: number) => {
+    const t0 = performance.now();
+    await plainFunction(client, inputFor(i));
+    return performance.now() - t0;
+  };
+
+  for (let i = 0; i < WARMUP; i++) {
+    await timePlain(i);
+    await timeEngineRun(i);
+  }
+
+  // Sequential, interleaved in blocks, so both see the same machine conditions.
+  const plain: number[] = [];
+  const engined: number[] = [];
+  const rss: number[] = [rssMb()];
+  for (let i = 0; i < RUNS; i++) {
+    plain.push(await timePlain(i));
+    engined.push(await timeEngineRun(i));
+    if ((i + 1) % 1000 === 0) rss.push(rssMb());
+  }
+  plain.sort((a, b) => a - b);
+  engined.sort((a, b) => a - b);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+  // Throughput through the embedded runtime with its concurrency limit.
+  const runtime = new EmbeddedRuntime(engine, { concurrency: CONCURRENCY, log: pino({ level: 'silent' }) });
+  const started = await Promise.all(Array.from({ length: RUNS }, (_, i) => engine.startRun(compiled, inputFor(i))));
+  const t0 = performance.now();
+  const results = await Promise.all(started.map((run) => runtime.submit(run.id)));
+  const throughputSeconds = (performance.now() - t0) / 1000;
+  if (results.some((r) => r.status !== 'succeeded')) throw new Error('a throughput run failed');
+  const plainT0 = performance.now();
+  for (let batch = 0; batch < RUNS; batch += CONCURRENCY) {
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, RUNS - batch) }, (_, k) => plainFunction(client, inputFor(batch + k))));
+  }
+  const plainThroughputSeconds = (performance.now() - plainT0) / 1000;
+  rss.push(rssMb());
+
+  const overheadUs = ((mean(engined) - mean(plain)) * 1000) / STEPS_PER_RUN;
+  const perStepPlainUs = (mean(plain) * 1000) / STEPS_PER_RUN;
+  console.log(`engine bench: ${RUNS} runs of a 6-step flow (${STEPS_PER_RUN} checkpointed steps per run), SQLite WAL, node ${process.version}`);
+  console.log(`  sequential run latency   engine p50 ${percentile(engined, 50).toFixed(3)} ms  p99 ${percentile(engined, 99).toFixed(3)} ms   plain p50 ${percentile(plain, 50).toFixed(3)} ms  p99 ${percentile(plain, 99).toFixed(3)} ms`);
+  console.log(`  engine overhead per step ${overheadUs.toFixed(1)} µs (target ≤ 50 µs), ratio engine/plain run time ${(mean(engined) / mean(plain)).toFixed(2)}x (plain: ${perStepPlainUs.toFixed(1)} µs per step-equivalent)`);
+  console.log(`  throughput (concurrency ${CONCURRENCY})  engine ${(RUNS / throughputSeconds).toFixed(0)} runs/s   plain ${(RUNS / plainThroughputSeconds).toFixed(0)} runs/s   ratio ${(plainThroughputSeconds / throughputSeconds).toFixed(2)}`);
+  console.log(`  RSS after gc (MB) every 1000 runs: ${rss.map((r) => r.toFixed(0)).join(' ')}  (peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB)`);
+
+  await runtime.stop();
+  await store.close();
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await main();

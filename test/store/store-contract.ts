@@ -1,0 +1,692 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunRecord, StepRecord, TimerRecord } from '../../src/store/records.js';
+import { RunExistsError, RunNotFoundError, type Store } from '../../src/store/store.js';
+
+/**
+ * The executable specification of `Store`. Every implementation runs it unchanged: each case gets
+ * a fresh, empty store from `makeStore`; after the case the store is closed and then `cleanup`
+ * runs (remove files, drop the keyspace the store used).
+ *
+ * Leases and purges take their moment as an argument, so cases pass explicit timestamps. Idempotency
+ * and event keys are live against the wall clock, so cases use expiries far in the past or future.
+ */
+export function describeStoreContract<S extends Store>(
+  name: string,
+  makeStore: () => Promise<S>,
+  cleanup?: (store: S) => Promise<void>,
+): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: S;
+
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await cleanup?.(store);
+    });
+
+    describe('flow content', () => {
+      it('returns the content stored under a hash', async () => {
+        await store.putFlowContent('sha256:aa', '{"id":"offer-to-onboard","steps":[]}');
+        expect(await store.getFlowContent('sha256:aa')).toBe('{"id":"offer-to-onboard","steps":[]}');
+      });
+
+      it('accepts the same hash twice and keeps the content', async () => {
+        await store.putFlowContent('sha256:aa', FLOW_CONTENT);
+        await store.putFlowContent('sha256:aa', FLOW_CONTENT);
+        expect(await store.getFlowContent('sha256:aa')).toBe(FLOW_CONTENT);
+      });
+
+      it('keeps contents under different hashes apart', async () => {
+        await store.putFlowContent('sha256:aa', '{"version":"1"}');
+        await store.putFlowContent('sha256:bb', '{"version":"2"}');
+        expect(await store.getFlowContent('sha256:aa')).toBe('{"version":"1"}');
+        expect(await store.getFlowContent('sha256:bb')).toBe('{"version":"2"}');
+      });
+
+      it('returns undefined for a hash it never stored', async () => {
+        expect(await store.getFlowContent('sha256:missing')).toBeUndefined();
+      });
+    });
+
+    describe('runs', () => {
+      it('returns a created run as it was given', async () => {
+        const run = aRun('run_1', { input: UNICODE_VALUE, parentRunId: 'run_0', parentStepPath: 'each[2].sub' });
+        await store.createRun(run);
+        expect(await store.getRun('run_1')).toEqual(run);
+      });
+
+      it('returns undefined for a run it never created', async () => {
+        expect(await store.getRun('run_missing')).toBeUndefined();
+      });
+
+      it('refuses a second run with the same id and keeps the first', async () => {
+        const first = aRun('run_1', { flowId: 'first' });
+        await store.createRun(first);
+        const refused = store.createRun(aRun('run_1', { flowId: 'second' }));
+        await expect(refused).rejects.toBeInstanceOf(RunExistsError);
+        await expect(refused).rejects.toMatchObject({ runId: 'run_1' });
+        expect(await store.getRun('run_1')).toEqual(first);
+      });
+
+      it('applies a patch to the fields it names and keeps the others', async () => {
+        const run = aRun('run_1', { input: { offerId: 'of_1' } });
+        await store.createRun(run);
+        const updated = await store.updateRun('run_1', { status: 'running', startedAt: at(5), updatedAt: at(5) });
+        const expected: RunRecord = { ...run, status: 'running', startedAt: at(5), updatedAt: at(5) };
+        expect(updated).toEqual(expected);
+        expect(await store.getRun('run_1')).toEqual(expected);
+      });
+
+      it('clears the fields a patch sets to undefined', async () => {
+        await store.createRun(aRun('run_1', { status: 'waiting', waitingUntil: at(60), error: AN_ERROR }));
+        const updated = await store.updateRun('run_1', { status: 'running', waitingUntil: undefined, error: undefined });
+        for (const record of [updated, await store.getRun('run_1')]) {
+          expect(record).not.toHaveProperty('waitingUntil');
+          expect(record).not.toHaveProperty('error');
+          expect(record?.status).toBe('running');
+        }
+      });
+
+      it('replaces nested values whole instead of merging them', async () => {
+        await store.createRun(aRun('run_1', { output: { a: 1, nested: { b: 2 } }, error: AN_ERROR }));
+        const error = { code: 'E2', message: 'second', category: 'server' } as const;
+        await store.updateRun('run_1', { output: { nested: { c: 3 } }, error });
+        const run = await store.getRun('run_1');
+        expect(run?.output).toEqual({ nested: { c: 3 } });
+        expect(run?.error).toEqual(error);
+      });
+
+      it('fails to update a run that does not exist, and writes nothing', async () => {
+        const refused = store.updateRun('run_missing', { status: 'running' }, [aStep('run_missing', 'notify')]);
+        await expect(refused).rejects.toBeInstanceOf(RunNotFoundError);
+        await expect(refused).rejects.toMatchObject({ runId: 'run_missing' });
+        expect(await store.getRun('run_missing')).toBeUndefined();
+        expect(await store.listSteps('run_missing')).toEqual([]);
+      });
+
+      it('writes the steps given with an update together with it', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.putStep(aStep('run_1', 'notify', { status: 'running' }));
+        const done = aStep('run_1', 'notify', { status: 'succeeded', output: { ok: true } });
+        const last = aStep('run_1', 'finish', { kind: 'return' });
+        await store.updateRun('run_1', { status: 'succeeded', finishedAt: at(9) }, [done, last]);
+        expect((await store.getRun('run_1'))?.status).toBe('succeeded');
+        expect(byPath(await store.listSteps('run_1'))).toEqual([last, done]);
+      });
+
+      it('writes neither the run nor any step when a step of an update cannot be stored', async () => {
+        const run = aRun('run_1');
+        await store.createRun(run);
+        // JSON cannot hold a bigint, so the write fails after the first step of the batch.
+        const unstorable = aStep('run_1', 'b', { output: { amount: 10n } });
+        await expect(store.updateRun('run_1', { status: 'succeeded' }, [aStep('run_1', 'a'), unstorable])).rejects.toThrow();
+        expect(await store.getRun('run_1')).toEqual(run);
+        expect(await store.listSteps('run_1')).toEqual([]);
+      });
+    });
+
+    describe('listing runs', () => {
+      it('lists runs newest first', async () => {
+        await store.createRun(aRun('run_b', { createdAt: at(2) }));
+        await store.createRun(aRun('run_c', { createdAt: at(3) }));
+        await store.createRun(aRun('run_a', { createdAt: at(1) }));
+        expect(ids(await store.listRuns())).toEqual(['run_c', 'run_b', 'run_a']);
+      });
+
+      it('returns an empty list when there are no runs', async () => {
+        expect(await store.listRuns()).toEqual([]);
+        expect(await store.listRuns({ flowId: 'offer-to-onboard', status: ['queued'], limit: 5 })).toEqual([]);
+      });
+
+      it('returns full records', async () => {
+        const run = aRun('run_1', { input: UNICODE_VALUE, output: [1, 2, 3], finishedAt: at(9) });
+        await store.createRun(run);
+        expect(await store.listRuns()).toEqual([run]);
+      });
+
+      it('filters by flow id', async () => {
+        await store.createRun(aRun('run_1', { flowId: 'offer-to-onboard', createdAt: at(1) }));
+        await store.createRun(aRun('run_2', { flowId: 'deactivate-leaver', createdAt: at(2) }));
+        await store.createRun(aRun('run_3', { flowId: 'offer-to-onboard', createdAt: at(3) }));
+        expect(ids(await store.listRuns({ flowId: 'offer-to-onboard' }))).toEqual(['run_3', 'run_1']);
+        expect(await store.listRuns({ flowId: 'no-such-flow' })).toEqual([]);
+      });
+
+      it('filters by any of several statuses', async () => {
+        await store.createRun(aRun('run_q', { status: 'queued', createdAt: at(1) }));
+        await store.createRun(aRun('run_r', { status: 'running', createdAt: at(2) }));
+        await store.createRun(aRun('run_w', { status: 'waiting', createdAt: at(3) }));
+        await store.createRun(aRun('run_s', { status: 'succeeded', createdAt: at(4) }));
+        expect(ids(await store.listRuns({ status: ['running', 'waiting'] }))).toEqual(['run_w', 'run_r']);
+        expect(ids(await store.listRuns({ status: ['succeeded'] }))).toEqual(['run_s']);
+        expect(await store.listRuns({ status: ['failed', 'cancelled'] })).toEqual([]);
+      });
+
+      it('filters by parent run', async () => {
+        await store.createRun(aRun('run_parent', { createdAt: at(1) }));
+        await store.createRun(aRun('run_child_1', { parentRunId: 'run_parent', parentStepPath: 'each[0].sub', createdAt: at(2) }));
+        await store.createRun(aRun('run_child_2', { parentRunId: 'run_parent', parentStepPath: 'each[1].sub', createdAt: at(3) }));
+        await store.createRun(aRun('run_other_child', { parentRunId: 'run_other', createdAt: at(4) }));
+        expect(ids(await store.listRuns({ parentRunId: 'run_parent' }))).toEqual(['run_child_2', 'run_child_1']);
+      });
+
+      it('applies all given filters together', async () => {
+        await store.createRun(aRun('run_1', { flowId: 'sync', status: 'running', parentRunId: 'run_p', createdAt: at(1) }));
+        await store.createRun(aRun('run_2', { flowId: 'sync', status: 'failed', parentRunId: 'run_p', createdAt: at(2) }));
+        await store.createRun(aRun('run_3', { flowId: 'other', status: 'running', parentRunId: 'run_p', createdAt: at(3) }));
+        await store.createRun(aRun('run_4', { flowId: 'sync', status: 'running', createdAt: at(4) }));
+        expect(ids(await store.listRuns({ flowId: 'sync', status: ['running'], parentRunId: 'run_p' }))).toEqual(['run_1']);
+      });
+
+      it('returns at most `limit` runs, the newest', async () => {
+        for (const minute of [3, 1, 5, 2, 4]) await store.createRun(aRun(`run_${minute}`, { createdAt: at(minute) }));
+        expect(ids(await store.listRuns({ limit: 2 }))).toEqual(['run_5', 'run_4']);
+        expect(ids(await store.listRuns({ limit: 10 }))).toEqual(['run_5', 'run_4', 'run_3', 'run_2', 'run_1']);
+      });
+
+      it('applies the limit after the filters', async () => {
+        await store.createRun(aRun('run_1', { status: 'failed', createdAt: at(1) }));
+        await store.createRun(aRun('run_2', { status: 'failed', createdAt: at(2) }));
+        await store.createRun(aRun('run_3', { status: 'succeeded', createdAt: at(3) }));
+        await store.createRun(aRun('run_4', { status: 'failed', createdAt: at(4) }));
+        expect(ids(await store.listRuns({ status: ['failed'], limit: 2 }))).toEqual(['run_4', 'run_2']);
+      });
+
+      it('returns every matching run when no limit is given', async () => {
+        // More than any page size an implementation might quietly default to.
+        const count = 1_200;
+        for (let i = 0; i < count; i++) await store.createRun(aRun(`run_${String(i).padStart(4, '0')}`, { createdAt: at(i) }));
+        expect(await store.listRuns()).toHaveLength(count);
+        const runs = await store.listRuns({ status: ['queued'] });
+        expect(runs).toHaveLength(count);
+        expect(runs[0]?.id).toBe('run_1199');
+        expect(runs.at(-1)?.id).toBe('run_0000');
+      });
+
+      it('filters on the values an update left behind', async () => {
+        await store.createRun(aRun('run_1', { flowId: 'old-flow', status: 'queued', parentRunId: 'run_p' }));
+        await store.updateRun('run_1', { flowId: 'new-flow', status: 'succeeded', parentRunId: undefined });
+        expect(await store.listRuns({ status: ['queued'] })).toEqual([]);
+        expect(await store.listRuns({ flowId: 'old-flow' })).toEqual([]);
+        expect(await store.listRuns({ parentRunId: 'run_p' })).toEqual([]);
+        expect(ids(await store.listRuns({ flowId: 'new-flow', status: ['succeeded'] }))).toEqual(['run_1']);
+      });
+
+      it('orders by the creation time an update left behind', async () => {
+        await store.createRun(aRun('run_1', { createdAt: at(1) }));
+        await store.createRun(aRun('run_2', { createdAt: at(2) }));
+        await store.updateRun('run_1', { createdAt: at(3) });
+        expect(ids(await store.listRuns())).toEqual(['run_1', 'run_2']);
+      });
+    });
+
+    describe('claiming runs', () => {
+      it('gives an unowned run to the claimer and records owner and lease on the run', async () => {
+        await store.createRun(aRun('run_1'));
+        expect(await store.claimRun('run_1', 'host-a:1', at(10), at(0))).toBe(true);
+        expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:1', leaseUntil: at(10) });
+      });
+
+      it('refuses a run whose lease another owner still holds', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        expect(await store.claimRun('run_1', 'host-b:2', at(15), at(5))).toBe(false);
+        expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:1', leaseUntil: at(10) });
+      });
+
+      it('treats a lease as held up to and including its last moment', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        expect(await store.claimRun('run_1', 'host-b:2', at(20), at(10))).toBe(false);
+      });
+
+      it('renews the lease for the owner that holds it', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        expect(await store.claimRun('run_1', 'host-a:1', at(18), at(8))).toBe(true);
+        expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:1', leaseUntil: at(18) });
+      });
+
+      it('gives a run whose lease has lapsed to a new owner', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        expect(await store.claimRun('run_1', 'host-b:2', at(21), at(11))).toBe(true);
+        expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-b:2', leaseUntil: at(21) });
+      });
+
+      it('takes a live lease over from the owner named as dead', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        expect(await store.claimRun('run_1', 'host-a:2', at(15), at(5), 'host-a:1')).toBe(true);
+        expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:2', leaseUntil: at(15) });
+      });
+
+      it('refuses a take-over that names someone other than the current owner', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        expect(await store.claimRun('run_1', 'host-b:2', at(15), at(5), 'host-c:3')).toBe(false);
+        expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:1', leaseUntil: at(10) });
+      });
+
+      it('refuses to claim a run that does not exist, and creates nothing', async () => {
+        expect(await store.claimRun('run_missing', 'host-a:1', at(10), at(0))).toBe(false);
+        expect(await store.getRun('run_missing')).toBeUndefined();
+      });
+
+      it('releases a run for its owner, after which anyone may claim it', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        await store.releaseRun('run_1', 'host-a:1');
+        const released = await store.getRun('run_1');
+        expect(released).not.toHaveProperty('owner');
+        expect(released).not.toHaveProperty('leaseUntil');
+        expect(await store.claimRun('run_1', 'host-b:2', at(11), at(1))).toBe(true);
+      });
+
+      it('ignores a release by anyone but the owner', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        await store.releaseRun('run_1', 'host-b:2');
+        expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:1', leaseUntil: at(10) });
+        expect(await store.claimRun('run_1', 'host-b:2', at(11), at(1))).toBe(false);
+      });
+
+      it('ignores a release of a run that does not exist', async () => {
+        await store.releaseRun('run_missing', 'host-a:1');
+        expect(await store.getRun('run_missing')).toBeUndefined();
+      });
+
+      it('leaves the rest of the run untouched when claiming and releasing', async () => {
+        const run = aRun('run_1', { status: 'running', input: UNICODE_VALUE, output: { n: 0.1, big: 2 ** 53 - 1 }, error: AN_ERROR });
+        await store.createRun(run);
+        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        expect(await store.getRun('run_1')).toEqual({ ...run, owner: 'host-a:1', leaseUntil: at(10) });
+        await store.releaseRun('run_1', 'host-a:1');
+        expect(await store.getRun('run_1')).toEqual(run);
+      });
+
+      it('keeps the claim across updates that do not name it', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        await store.updateRun('run_1', { status: 'running', updatedAt: at(1) });
+        expect(await store.claimRun('run_1', 'host-b:2', at(15), at(5))).toBe(false);
+        expect(await store.getRun('run_1')).toMatchObject({ status: 'running', owner: 'host-a:1', leaseUntil: at(10) });
+      });
+
+      it('gives a run to exactly one of 50 simultaneous claimers', async () => {
+        await store.createRun(aRun('run_1'));
+        const owners = Array.from({ length: 50 }, (_, i) => `host-${i}:${1000 + i}`);
+        const results = await Promise.all(owners.map((owner) => store.claimRun('run_1', owner, at(10), at(0))));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = owners[results.indexOf(true)];
+        expect(await store.getRun('run_1')).toMatchObject({ owner: winner, leaseUntil: at(10) });
+      });
+    });
+
+    describe('steps', () => {
+      it('lists the steps put for a run', async () => {
+        const first = aStep('run_1', 'fetch_offer', { output: UNICODE_VALUE });
+        const second = aStep('run_1', 'each_leaver[3].notify', { status: 'running', state: { branch: 1, caught: null } });
+        await store.putStep(first);
+        await store.putStep(second);
+        expect(byPath(await store.listSteps('run_1'))).toEqual([second, first]);
+      });
+
+      it('returns an empty list for a run without steps', async () => {
+        expect(await store.listSteps('run_1')).toEqual([]);
+      });
+
+      it('replaces the step with the same run and path', async () => {
+        await store.putStep(aStep('run_1', 'notify', { status: 'running', attempts: 1, state: { deadline: at(5) } }));
+        const done = aStep('run_1', 'notify', { status: 'succeeded', attempts: 2, finishedAt: at(3), output: { ok: true } });
+        await store.putStep(done);
+        expect(await store.listSteps('run_1')).toEqual([done]);
+      });
+
+      it('puts a batch of steps, a later one with the same path replacing an earlier one', async () => {
+        const kept = aStep('run_1', 'a', { output: 'kept' });
+        const first = aStep('run_1', 'b', { status: 'running' });
+        const second = aStep('run_1', 'b', { status: 'succeeded', output: 'second' });
+        const ofRun2 = aStep('run_2', 'a');
+        await store.putSteps([kept, first, second, ofRun2]);
+        expect(byPath(await store.listSteps('run_1'))).toEqual([kept, second]);
+        expect(await store.listSteps('run_2')).toEqual([ofRun2]);
+      });
+
+      it('does nothing when asked to put no steps', async () => {
+        await store.putSteps([]);
+        expect(await store.listSteps('run_1')).toEqual([]);
+      });
+
+      it('puts all of a batch of steps or none', async () => {
+        const before = aStep('run_1', 'a', { output: 'before' });
+        await store.putStep(before);
+        // JSON cannot hold a bigint, so the write fails at the last step of the batch.
+        const batch = [aStep('run_1', 'a', { output: 'after' }), aStep('run_1', 'b'), aStep('run_1', 'c', { output: { amount: 10n } })];
+        await expect(store.putSteps(batch)).rejects.toThrow();
+        expect(await store.listSteps('run_1')).toEqual([before]);
+      });
+
+      it('deletes the named paths and keeps the others', async () => {
+        await store.putStep(aStep('run_1', 'a'));
+        await store.putStep(aStep('run_1', 'b'));
+        await store.putStep(aStep('run_1', 'c'));
+        await store.deleteSteps('run_1', ['a', 'c', 'not-there']);
+        expect((await store.listSteps('run_1')).map((s) => s.path)).toEqual(['b']);
+      });
+
+      it('does nothing when asked to delete no paths', async () => {
+        await store.putStep(aStep('run_1', 'a'));
+        await store.deleteSteps('run_1', []);
+        expect(await store.listSteps('run_1')).toHaveLength(1);
+      });
+
+      it('keeps the steps of different runs apart', async () => {
+        const ofRun1 = aStep('run_1', 'notify', { output: 'run 1' });
+        const ofRun2 = aStep('run_2', 'notify', { output: 'run 2' });
+        await store.putStep(ofRun1);
+        await store.putStep(ofRun2);
+        expect(await store.listSteps('run_1')).toEqual([ofRun1]);
+        expect(await store.listSteps('run_2')).toEqual([ofRun2]);
+        await store.deleteSteps('run_1', ['notify']);
+        expect(await store.listSteps('run_1')).toEqual([]);
+        expect(await store.listSteps('run_2')).toEqual([ofRun2]);
+      });
+    });
+
+    describe('timers', () => {
+      it('lists only the timers due at the given moment, the one due exactly then included', async () => {
+        await store.setTimer(aTimer('t_past', at(1)));
+        await store.setTimer(aTimer('t_now', at(5)));
+        await store.setTimer(aTimer('t_later', at(6)));
+        expect(timerIds(await store.dueTimers(at(5), 10))).toEqual(['t_past', 't_now']);
+        expect(await store.dueTimers(at(0), 10)).toEqual([]);
+      });
+
+      it('lists due timers earliest first, at most `limit` of them', async () => {
+        await store.setTimer(aTimer('t_3', at(3)));
+        await store.setTimer(aTimer('t_1', at(1)));
+        await store.setTimer(aTimer('t_4', at(4)));
+        await store.setTimer(aTimer('t_2', at(2)));
+        expect(await store.dueTimers(at(10), 3)).toEqual([aTimer('t_1', at(1)), aTimer('t_2', at(2)), aTimer('t_3', at(3))]);
+      });
+
+      it('leaves due timers in place until they are deleted', async () => {
+        await store.setTimer(aTimer('t_1', at(1)));
+        await store.dueTimers(at(5), 10);
+        expect(timerIds(await store.dueTimers(at(5), 10))).toEqual(['t_1']);
+      });
+
+      it('replaces the timer with the same id', async () => {
+        await store.setTimer({ id: 'run_1', runId: 'run_1', fireAt: at(1) });
+        await store.setTimer({ id: 'run_1', runId: 'run_1', fireAt: at(30) });
+        expect(await store.dueTimers(at(10), 10)).toEqual([]);
+        expect(await store.dueTimers(at(30), 10)).toEqual([{ id: 'run_1', runId: 'run_1', fireAt: at(30) }]);
+      });
+
+      it('deletes a timer by id and ignores an unknown id', async () => {
+        await store.setTimer(aTimer('t_1', at(1)));
+        await store.setTimer(aTimer('t_2', at(2)));
+        await store.deleteTimer('t_1');
+        await store.deleteTimer('t_unknown');
+        expect(timerIds(await store.dueTimers(at(10), 10))).toEqual(['t_2']);
+      });
+
+      it('names the earliest timer as the next, due or not', async () => {
+        expect(await store.nextTimer()).toBeUndefined();
+        await store.setTimer(aTimer('t_later', at(50)));
+        await store.setTimer(aTimer('t_first', at(20)));
+        await store.setTimer(aTimer('t_last', at(90)));
+        expect(await store.nextTimer()).toEqual(aTimer('t_first', at(20)));
+        await store.deleteTimer('t_first');
+        expect(await store.nextTimer()).toEqual(aTimer('t_later', at(50)));
+      });
+    });
+
+    describe('idempotency keys', () => {
+      it('lets the first caller win: it gets undefined, later callers get its value', async () => {
+        expect(await store.claimIdempotencyKey('lark', 'key-1', 'first', FUTURE)).toBeUndefined();
+        expect(await store.claimIdempotencyKey('lark', 'key-1', 'second', FUTURE)).toBe('first');
+        expect(await store.claimIdempotencyKey('lark', 'key-1', 'third', FUTURE)).toBe('first');
+      });
+
+      it('lets an expired key be claimed again', async () => {
+        expect(await store.claimIdempotencyKey('lark', 'key-1', 'stale', PAST)).toBeUndefined();
+        expect(await store.claimIdempotencyKey('lark', 'key-1', 'fresh', FUTURE)).toBeUndefined();
+        expect(await store.claimIdempotencyKey('lark', 'key-1', 'late', FUTURE)).toBe('fresh');
+      });
+
+      it('keeps scopes and keys independent', async () => {
+        expect(await store.claimIdempotencyKey('lark', 'key-1', 'lark-1', FUTURE)).toBeUndefined();
+        expect(await store.claimIdempotencyKey('corehr', 'key-1', 'corehr-1', FUTURE)).toBeUndefined();
+        expect(await store.claimIdempotencyKey('lark', 'key-2', 'lark-2', FUTURE)).toBeUndefined();
+        expect(await store.claimIdempotencyKey('lark', 'key-1', 'x', FUTURE)).toBe('lark-1');
+        expect(await store.claimIdempotencyKey('corehr', 'key-1', 'x', FUTURE)).toBe('corehr-1');
+      });
+
+      it('lets exactly one of many simultaneous claimers win', async () => {
+        const values = Array.from({ length: 20 }, (_, i) => `value-${i}`);
+        const results = await Promise.all(values.map((value) => store.claimIdempotencyKey('lark', 'key-1', value, FUTURE)));
+        const winners = values.filter((_, i) => results[i] === undefined);
+        expect(winners).toHaveLength(1);
+        expect(results.filter((r) => r !== undefined).every((r) => r === winners[0])).toBe(true);
+      });
+    });
+
+    describe('seen events', () => {
+      it('reports an event as new the first time and as a repeat after that', async () => {
+        expect(await store.markEventSeen('lark', 'ev_1', FUTURE)).toBe(true);
+        expect(await store.markEventSeen('lark', 'ev_1', FUTURE)).toBe(false);
+        expect(await store.markEventSeen('lark', 'ev_1', FUTURE)).toBe(false);
+      });
+
+      it('reports an event as new again once its mark has expired', async () => {
+        expect(await store.markEventSeen('lark', 'ev_1', PAST)).toBe(true);
+        expect(await store.markEventSeen('lark', 'ev_1', FUTURE)).toBe(true);
+        expect(await store.markEventSeen('lark', 'ev_1', FUTURE)).toBe(false);
+      });
+
+      it('keeps sources and event ids independent', async () => {
+        expect(await store.markEventSeen('lark', 'ev_1', FUTURE)).toBe(true);
+        expect(await store.markEventSeen('docusign', 'ev_1', FUTURE)).toBe(true);
+        expect(await store.markEventSeen('lark', 'ev_2', FUTURE)).toBe(true);
+        expect(await store.markEventSeen('docusign', 'ev_1', FUTURE)).toBe(false);
+      });
+
+      it('keeps event marks apart from idempotency keys', async () => {
+        expect(await store.markEventSeen('lark', 'x', FUTURE)).toBe(true);
+        expect(await store.claimIdempotencyKey('lark', 'x', 'v', FUTURE)).toBeUndefined();
+      });
+
+      it('reports a burst of deliveries of one event as new exactly once', async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.markEventSeen('lark', 'ev_1', FUTURE)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
+    describe('purging expired keys', () => {
+      it('removes only the keys and event marks expired at the given moment, and counts them', async () => {
+        await store.claimIdempotencyKey('lark', 'gone', 'old', far(1));
+        await store.claimIdempotencyKey('lark', 'at-the-moment', 'old', far(5));
+        await store.claimIdempotencyKey('lark', 'kept', 'kept', far(9));
+        await store.markEventSeen('lark', 'ev_gone', far(2));
+        await store.markEventSeen('lark', 'ev_kept', far(8));
+
+        expect(await store.purgeExpired(far(5))).toBe(3);
+
+        expect(await store.claimIdempotencyKey('lark', 'gone', 'new', FUTURE)).toBeUndefined();
+        expect(await store.claimIdempotencyKey('lark', 'at-the-moment', 'new', FUTURE)).toBeUndefined();
+        expect(await store.claimIdempotencyKey('lark', 'kept', 'new', FUTURE)).toBe('kept');
+        expect(await store.markEventSeen('lark', 'ev_gone', FUTURE)).toBe(true);
+        expect(await store.markEventSeen('lark', 'ev_kept', FUTURE)).toBe(false);
+      });
+
+      it('counts nothing when nothing has expired, or when it already purged', async () => {
+        await store.claimIdempotencyKey('lark', 'k', 'v', far(9));
+        await store.markEventSeen('lark', 'ev', far(1));
+        expect(await store.purgeExpired(far(0))).toBe(0);
+        expect(await store.purgeExpired(far(5))).toBe(1);
+        expect(await store.purgeExpired(far(5))).toBe(0);
+      });
+    });
+
+    describe('state', () => {
+      it('returns undefined for a key never set', async () => {
+        expect(await store.getState('sync', 'cursor')).toBeUndefined();
+      });
+
+      it('returns the value set, and the latest one after overwriting', async () => {
+        await store.setState('sync', 'cursor', 'page-1');
+        expect(await store.getState('sync', 'cursor')).toBe('page-1');
+        await store.setState('sync', 'cursor', { page: 2 });
+        expect(await store.getState('sync', 'cursor')).toEqual({ page: 2 });
+      });
+
+      it('round-trips JSON values: nested objects, arrays, unicode, numbers, booleans and null', async () => {
+        const values: [string, unknown][] = [
+          ['object', UNICODE_VALUE],
+          ['array', [1, 'two', [3, { four: 4 }], null, true]],
+          ['string', 'Zoë 张伟 😀 \u0000 "quoted" \\ \n'],
+          ['number', -12.5e-3],
+          ['integer', Number.MAX_SAFE_INTEGER],
+          ['boolean', false],
+          ['null', null],
+          ['empty', {}],
+        ];
+        for (const [key, value] of values) await store.setState('ns', key, value);
+        for (const [key, value] of values) expect(await store.getState('ns', key)).toEqual(value);
+      });
+
+      it('tells a stored null from a missing key', async () => {
+        await store.setState('ns', 'k', null);
+        expect(await store.getState('ns', 'k')).toBeNull();
+      });
+
+      it('deletes a key, and ignores one never set', async () => {
+        await store.setState('ns', 'a', 1);
+        await store.setState('ns', 'b', 2);
+        await store.deleteState('ns', 'a');
+        await store.deleteState('ns', 'never');
+        expect(await store.getState('ns', 'a')).toBeUndefined();
+        expect(await store.listState('ns')).toEqual([{ key: 'b', value: 2 }]);
+      });
+
+      it('keeps namespaces apart', async () => {
+        await store.setState('employees', 'id:1', 'e-1');
+        await store.setState('departments', 'id:1', 'd-1');
+        await store.deleteState('departments', 'id:1');
+        expect(await store.getState('employees', 'id:1')).toBe('e-1');
+        expect(await store.listState('employees')).toEqual([{ key: 'id:1', value: 'e-1' }]);
+        expect(await store.listState('departments')).toEqual([]);
+      });
+
+      it('lists a namespace in key order, by code point', async () => {
+        // Code point order is UTF-8 byte order; UTF-16 order would put the emoji before U+FF21.
+        const keys = ['b', 'a😀', 'B', 'a', 'a\uff21', 'a-1', 'a10', 'a2'];
+        for (const key of keys) await store.setState('ns', key, key.length);
+        expect((await store.listState('ns')).map((e) => e.key)).toEqual(['B', 'a', 'a-1', 'a10', 'a2', 'a\uff21', 'a😀', 'b']);
+      });
+
+      it('lists only the keys that start with a prefix, in key order, with their values', async () => {
+        await store.setState('map', 'emp:2', { id: 'e2' });
+        await store.setState('map', 'emp:1', { id: 'e1' });
+        await store.setState('map', 'emp', 'not under the prefix');
+        await store.setState('map', 'dept:1', { id: 'd1' });
+        await store.setState('map', 'emq:1', 'next prefix');
+        await store.setState('other', 'emp:3', 'other namespace');
+        expect(await store.listState('map', 'emp:')).toEqual([
+          { key: 'emp:1', value: { id: 'e1' } },
+          { key: 'emp:2', value: { id: 'e2' } },
+        ]);
+        expect(await store.listState('map', 'none:')).toEqual([]);
+      });
+
+      it('lists keys that continue the prefix with any character', async () => {
+        const keys = ['p:\u007f', 'p:\u00e9', 'p:\uffff', 'p:😀', 'p:😀x', 'p:\u{10ffff}'];
+        for (const key of keys) await store.setState('ns', key, true);
+        await store.setState('ns', 'p;', false);
+        expect((await store.listState('ns', 'p:')).map((e) => e.key)).toEqual(keys);
+        expect((await store.listState('ns', 'p:😀')).map((e) => e.key)).toEqual(['p:😀', 'p:😀x']);
+        expect((await store.listState('ns', 'p:\u{10ffff}')).map((e) => e.key)).toEqual(['p:\u{10ffff}']);
+        for (const key of ['q\ud7ff', 'q\ud7ffz', 'q\ue000']) await store.setState('ns', key, true);
+        expect((await store.listState('ns', 'q\ud7ff')).map((e) => e.key)).toEqual(['q\ud7ff', 'q\ud7ffz']);
+      });
+
+      it('treats the prefix literally, wildcard characters included', async () => {
+        for (const key of ['a*', 'a*b', 'ab', 'a%', 'a%b', 'a_b', 'a?', 'a[b]', 'a.b']) await store.setState('ns', key, key);
+        expect((await store.listState('ns', 'a*')).map((e) => e.key)).toEqual(['a*', 'a*b']);
+        expect((await store.listState('ns', 'a%')).map((e) => e.key)).toEqual(['a%', 'a%b']);
+        expect((await store.listState('ns', 'a_')).map((e) => e.key)).toEqual(['a_b']);
+        expect((await store.listState('ns', 'a?')).map((e) => e.key)).toEqual(['a?']);
+        expect((await store.listState('ns', 'a[')).map((e) => e.key)).toEqual(['a[b]']);
+      });
+    });
+
+    describe('closing', () => {
+      it('can be closed twice', async () => {
+        await store.close();
+        await expect(store.close()).resolves.toBeUndefined();
+      });
+    });
+  });
+}
+
+const BASE = Date.UTC(2025, 2, 1, 9, 0, 0);
+/** A moment `minutes` after a fixed base, as the store sees timestamps. */
+function at(minutes: number): string {
+  return new Date(BASE + minutes * 60_000).toISOString();
+}
+/** A moment in the 2990s: explicit enough for purges, later than any wall clock this suite runs under. */
+function far(year: number): string {
+  return new Date(Date.UTC(2990 + year, 0, 1)).toISOString();
+}
+const PAST = '2000-01-01T00:00:00.000Z';
+const FUTURE = '2999-12-31T00:00:00.000Z';
+
+const FLOW_CONTENT = JSON.stringify({ id: 'offer-to-onboard', version: '1', title: 'Offre → embauche 入职', steps: [] });
+const UNICODE_VALUE = {
+  name: 'Zoë Ødegård',
+  chinese: '张伟',
+  emoji: '🎉👩🏽‍💻',
+  nested: { list: [1, { deep: ['ü', null, true] }], empty: [] },
+};
+const AN_ERROR = { code: 'E1', message: 'first', category: 'client', step: 'create_prehire' } as const;
+
+function aRun(id: string, fields: Partial<RunRecord> = {}): RunRecord {
+  return {
+    id,
+    flowId: 'offer-to-onboard',
+    flowVersion: '1',
+    flowHash: 'sha256:aa',
+    status: 'queued',
+    input: { offerId: 'of_1' },
+    createdAt: at(0),
+    updatedAt: at(0),
+    ...fields,
+  };
+}
+
+function aStep(runId: string, path: string, fields: Partial<StepRecord> = {}): StepRecord {
+  const stepId = path.slice(path.lastIndexOf('.') + 1);
+  return { runId, path, stepId, kind: 'call', status: 'succeeded', attempts: 1, startedAt: at(1), updatedAt: at(2), ...fields };
+}
+
+function aTimer(id: string, fireAt: string): TimerRecord {
+  return { id, runId: `run_of_${id}`, fireAt };
+}
+
+function ids(runs: RunRecord[]): string[] {
+  return runs.map((run) => run.id);
+}
+
+function timerIds(timers: TimerRecord[]): string[] {
+  return timers.map((timer) => timer.id);
+}
+
+/** The contract leaves the order of a run's steps open. */
+function byPath(steps: StepRecord[]): StepRecord[] {
+  return [...steps].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
