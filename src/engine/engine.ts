@@ -48,6 +48,8 @@ export interface EngineOptions {
 
 export interface StartRunOptions {
   runId?: string;
+  /** Create the run already claimed by this process and running (see runNow). */
+  claimed?: boolean;
   parentRunId?: string;
   parentStepPath?: string;
 }
@@ -113,16 +115,20 @@ export class Engine {
       await this.store.putFlowContent(flow.hash, flow.content);
       this.storedFlows.add(flow.hash);
     }
-    const now = this.services.now().toISOString();
+    const now = this.services.now();
+    const at = now.toISOString();
     const run: RunRecord = {
       id: options.runId ?? newRunId(),
       flowId: flow.definition.id,
       flowVersion: flow.definition.version,
       flowHash: flow.hash,
-      status: 'queued',
+      status: options.claimed ? 'running' : 'queued',
       input: input ?? null,
-      createdAt: now,
-      updatedAt: now,
+      createdAt: at,
+      updatedAt: at,
+      ...(options.claimed
+        ? { startedAt: at, owner: this.owner, leaseUntil: new Date(now.getTime() + this.limits.leaseMs).toISOString() }
+        : {}),
       ...(options.parentRunId ? { parentRunId: options.parentRunId, parentStepPath: options.parentStepPath } : {}),
     };
     await this.store.createRun(run);
@@ -135,10 +141,23 @@ export class Engine {
    * claim makes this return the run untouched.
    */
   executeRun(runId: string, options: { takeOverFrom?: string } = {}): Promise<RunRecord> {
+    return this.track(runId, (abort) => this.claimAndExecute(runId, abort, options.takeOverFrom));
+  }
+
+  /**
+   * Starts a run and executes it here at once: the run is created already claimed by this
+   * process, saving the claim's round trip. What `staffwire run` and the demo do.
+   */
+  async runNow(flow: CompiledFlow, input: unknown, options: Omit<StartRunOptions, 'claimed'> = {}): Promise<RunRecord> {
+    const run = await this.startRun(flow, input, { ...options, claimed: true });
+    return this.track(run.id, (abort) => this.executeOwned(run, flow, [], abort));
+  }
+
+  private track(runId: string, execute: (abort: AbortController) => Promise<RunRecord>): Promise<RunRecord> {
     const current = this.executing.get(runId);
     if (current) return current.promise;
     const abort = new AbortController();
-    const promise = this.executeClaimed(runId, abort, options.takeOverFrom).finally(() => {
+    const promise = execute(abort).finally(() => {
       this.executing.delete(runId);
       if (this.executing.size === 0) this.stopLeaseRenewal();
     });
@@ -147,7 +166,7 @@ export class Engine {
     return promise;
   }
 
-  private async executeClaimed(runId: string, abort: AbortController, takeOverFrom?: string): Promise<RunRecord> {
+  private async claimAndExecute(runId: string, abort: AbortController, takeOverFrom?: string): Promise<RunRecord> {
     const store = this.store;
     const now = this.services.now();
     const existing = await store.getRun(runId);
@@ -156,13 +175,26 @@ export class Engine {
     const leaseUntil = new Date(now.getTime() + this.limits.leaseMs).toISOString();
     const running = { status: 'running' as const, startedAt: existing.startedAt ?? now.toISOString(), updatedAt: now.toISOString(), waitingUntil: undefined };
     if (!(await store.claimRun(runId, this.owner, leaseUntil, now.toISOString(), takeOverFrom, running))) return existing;
-    let released = false;
+    const run: RunRecord = { ...existing, ...running, owner: this.owner, leaseUntil };
+    delete run.waitingUntil;
     try {
-      let run: RunRecord = { ...existing, ...running, owner: this.owner, leaseUntil };
-      delete run.waitingUntil;
       if (existing.status === 'waiting') await store.deleteTimer(runId);
       const flow = await this.flowOf(run);
-      const execution = new RunExecution(run, flow, await store.listSteps(runId), this.services, abort.signal);
+      return await this.executeOwned(run, flow, await store.listSteps(runId), abort);
+    } catch (err) {
+      await store.releaseRun(runId, this.owner);
+      throw err;
+    }
+  }
+
+  /** Executes a run this process has claimed, and records how the pass ended. */
+  private async executeOwned(claimed: RunRecord, flow: CompiledFlow, records: StepRecord[], abort: AbortController): Promise<RunRecord> {
+    const store = this.store;
+    const runId = claimed.id;
+    let run = claimed;
+    let released = false;
+    try {
+      const execution = new RunExecution(run, flow, records, this.services, abort.signal);
       let outcome: { output: unknown } | { error: unknown };
       try {
         outcome = { output: await execution.execute() };

@@ -1,9 +1,9 @@
-/** A `return` step ends the run from any depth with this output. Internal to the engine. */
-export class ReturnSignal extends Error {
-  constructor(readonly output: unknown) {
-    super('flow returned');
-    this.name = 'ReturnSignal';
-  }
+/**
+ * A `return` step ends the run from any depth with this output. Internal to the engine, thrown
+ * on every run that returns: not an Error, so no stack trace is captured for it.
+ */
+export class ReturnSignal {
+  constructor(readonly output: unknown) {}
 }
 
 /** The run was cancelled while it executed. */

@@ -61,6 +61,9 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
+    // Checkpoints copy the WAL into the database with an fsync each; doing it every ~40 MB of
+    // WAL instead of every 4 MB takes most of that cost off the checkpoint path of runs.
+    this.db.pragma('wal_autocheckpoint = 10000');
     this.db.exec(SCHEMA);
     const db = this.db;
     this.stmt = {

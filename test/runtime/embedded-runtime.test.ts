@@ -33,13 +33,14 @@ describe('embedded runtime', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function boot(concurrency = 4) {
+  async function boot(concurrency = 4, flows: FlowDefinition[] = []) {
     const store = new SqliteStore(join(dir, 'staffwire.db'));
     let runtime: EmbeddedRuntime | undefined;
     const engine = new Engine({
       store,
       connectors: await discoverConnectors(),
       connections: { svc: { connector: 'http', baseUrl: url } },
+      flows: { get: async (id) => flows.find((f) => f.id === id) },
       log: pino({ level: 'silent' }),
       onWaiting: (run) => runtime?.runWaiting(run),
       onFinished: (run) => runtime?.runFinished(run),
@@ -123,25 +124,14 @@ describe('embedded runtime', () => {
   });
 
   it('wakes a parent waiting on a sub-flow when the sub-flow finishes', async () => {
-    const { engine, runtime, store } = await boot();
     const child: FlowDefinition = { id: 'child', version: '1', steps: [{ id: 'nap', kind: 'wait', for: '300ms' }, { id: 'out', kind: 'return', output: { fromChild: true } }] };
-    const parentEngine = new Engine({
-      store,
-      connectors: await discoverConnectors(),
-      flows: { get: async (id) => (id === 'child' ? child : undefined) },
-      log: pino({ level: 'silent' }),
-      onWaiting: (run) => parentRuntime.runWaiting(run),
-      onFinished: (run) => parentRuntime.runFinished(run),
-    });
-    const parentRuntime = new EmbeddedRuntime(parentEngine, { concurrency: 4, log: pino({ level: 'silent' }) });
-    open.push({ runtime: parentRuntime, store });
-    await runtime.stop();
-    await parentRuntime.start();
-    const parent = await parentEngine.startRun(
-      parentEngine.compile({ id: 'parent', version: '1', steps: [{ id: 'sub', kind: 'run', flow: 'child' }] }),
+    const { engine, runtime, store } = await boot(4, [child]);
+    await runtime.start();
+    const parent = await engine.startRun(
+      engine.compile({ id: 'parent', version: '1', steps: [{ id: 'sub', kind: 'run', flow: 'child' }] }),
       {},
     );
-    expect((await parentRuntime.submit(parent.id)).status).toBe('waiting');
+    expect((await runtime.submit(parent.id)).status).toBe('waiting');
     const done = await until(() => store.getRun(parent.id), 'succeeded');
     expect(done.output).toEqual({ fromChild: true });
     const children = await store.listRuns({ parentRunId: parent.id });

@@ -22,8 +22,7 @@ export async function demoCommand(options: { offer: string }): Promise<number> {
   try {
     const flow = loadFlow(context, join(packageRoot, 'flows', 'demo-offer-to-onboard.json'));
     console.log(`Offer to onboard: offer ${options.offer} (stand-in HR API at ${api.url}, data in ${context.config.dataDir})\n`);
-    let run = await context.engine.startRun(flow, { offerId: options.offer });
-    run = await context.engine.executeRun(run.id);
+    const run = await context.engine.runNow(flow, { offerId: options.offer });
     console.log(`\n${runLine(run)}`);
     if (run.status === 'succeeded') console.log(JSON.stringify(run.output, null, 2));
     if (run.error) console.log(`error ${run.error.code} at ${run.error.step}: ${run.error.message}`);

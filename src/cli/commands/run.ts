@@ -1,3 +1,4 @@
+import { newRunId } from '../../engine/engine.js';
 import type { RunRecord } from '../../store/records.js';
 import { createContext } from '../context.js';
 import { runLine, stepLine, timeline } from '../format.js';
@@ -21,15 +22,16 @@ export async function runCommand(target: string, options: RunOptions): Promise<n
   const context = await createContext({ ...(options.config ? { configFile: options.config } : {}), ...(printStep ? { onCheckpoint: printStep } : {}) });
   try {
     const flow = loadFlow(context, target);
-    let run = await context.engine.startRun(flow, input);
-    if (!options.json) console.log(`run ${run.id}  ${flow.definition.id}@${flow.definition.version}`);
+    const runId = newRunId();
+    if (!options.json) console.log(`run ${runId}  ${flow.definition.id}@${flow.definition.version}`);
     const waitUpToMs = Number(options.waitUpTo) * 1000;
+    let run = await context.engine.runNow(flow, input, { runId });
     for (;;) {
-      run = await context.engine.executeRun(run.id);
       if (run.status !== 'waiting' || !run.waitingUntil) break;
       const delay = new Date(run.waitingUntil).getTime() - Date.now();
       if (delay > waitUpToMs) break;
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, delay)));
+      run = await context.engine.executeRun(run.id);
     }
     return report(run, await context.store.listSteps(run.id), options.json ?? false);
   } finally {
