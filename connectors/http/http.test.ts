@@ -1,47 +1,27 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
-import { pino } from 'pino';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ActionContext } from '../../src/connector-kit/connector.js';
 import { resolveConnection } from '../../src/connector-kit/connection.js';
-import { StaffwireError, VendorError } from '../../src/errors/index.js';
+import { VendorError } from '../../src/errors/index.js';
+import { actionContext, failure, runAction, TEST_IDEMPOTENCY_KEY, useNockOnly } from '../../test/support/action-context.js';
 import connector from './index.js';
 
-const request = connector.actions.request as (input: unknown, context: ActionContext) => Promise<{ status: number; body: unknown }>;
+const request = (input: unknown, context: ActionContext) => runAction(connector, 'request', input, context) as Promise<{ status: number; body: unknown }>;
 
 function context(connection?: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): ActionContext {
-  return {
-    connection: connection ? resolveConnection('hr', { connector: 'http', ...connection }, env) : undefined,
-    idempotencyKey: '6f1c7a52-0c1e-4d5e-9f4f-2b8a9d1e0c33',
-    attempt: 1,
-    signal: new AbortController().signal,
-    log: pino({ level: 'silent' }),
-  };
-}
-
-async function failure(promise: Promise<unknown>): Promise<StaffwireError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof StaffwireError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
+  return actionContext(connection ? resolveConnection('hr', { connector: 'http', ...connection }, env) : undefined);
 }
 
 describe('http connector', () => {
-  beforeAll(() => nock.disableNetConnect());
-  afterEach(() => {
-    expect(nock.pendingMocks()).toEqual([]);
-    nock.cleanAll();
-  });
+  useNockOnly();
 
   it('sends JSON with the connection base URL, auth and the idempotency key, and returns status, headers and body', async () => {
     nock('https://hr.example.com', {
       reqheaders: {
         authorization: 'Bearer s3cret',
-        'idempotency-key': '6f1c7a52-0c1e-4d5e-9f4f-2b8a9d1e0c33',
+        'idempotency-key': TEST_IDEMPOTENCY_KEY,
         'x-team': 'people',
       },
     })
@@ -58,7 +38,7 @@ describe('http connector', () => {
   it('does not send an idempotency key on GET, and uses the configured header name otherwise', async () => {
     nock('https://hr.example.com', { badheaders: ['idempotency-key'] }).get('/offers/1').reply(200, 'plain text');
     expect((await request({ url: 'https://hr.example.com/offers/1' }, context())).body).toBe('plain text');
-    nock('https://hr.example.com', { reqheaders: { 'x-request-id': '6f1c7a52-0c1e-4d5e-9f4f-2b8a9d1e0c33' } })
+    nock('https://hr.example.com', { reqheaders: { 'x-request-id': TEST_IDEMPOTENCY_KEY } })
       .delete('/users/7')
       .reply(204);
     const deleted = await request({ method: 'DELETE', url: '/users/7' }, context({ baseUrl: 'https://hr.example.com', idempotencyHeader: 'X-Request-Id' }));

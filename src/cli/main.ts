@@ -7,6 +7,7 @@ import { demoCommand } from './commands/demo.js';
 import { InvalidFlowFileError } from './commands/load-flow.js';
 import { runCommand } from './commands/run.js';
 import { runsCancelCommand, runsListCommand, runsResumeCommand, runsRetryCommand, runsShowCommand } from './commands/runs.js';
+import { sandboxCommand } from './commands/sandbox.js';
 import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 
@@ -97,6 +98,15 @@ export async function main(argv: string[]): Promise<number> {
     .description('run the embedded runtime: resume interrupted runs, fire waits and retries when due')
     .addOption(config)
     .action(async (opts) => done(await serveCommand(opts)));
+
+  program
+    .command('sandbox')
+    .description('serve stateful fakes of every vendor API (Lark, DocuSign) on one port, with faults, events and a seeded company')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '4010')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--seed <file or size>', 'a seeded-company JSON file, or a number of employees to generate', '1000')
+    .option('--token-ttl <seconds>', 'lifetime of issued Lark tenant tokens (short values exercise refresh)', '7200')
+    .action(async (opts) => done(await sandboxCommand(opts)));
 
   program
     .command('demo')

@@ -37,6 +37,16 @@ export class ConnectorRegistry {
     return this.connectors.get(connectorId)?.manifest.actions[action];
   }
 
+  /**
+   * Whether a connection made for connector `a` serves connector `b`: the same connector, or
+   * connectors whose manifests reference one shared connection schema (every Lark product).
+   */
+  shareConnections(a: string, b: string): boolean {
+    if (a === b) return true;
+    const refA = this.connectors.get(a)?.manifest.connection.schema.$ref;
+    return typeof refA === 'string' && refA === this.connectors.get(b)?.manifest.connection.schema.$ref;
+  }
+
   /** A connector's connection schema with a top-level $ref followed, for display. */
   connectionSchema(connectorId: string): Record<string, unknown> | undefined {
     const schema = this.connectors.get(connectorId)?.manifest.connection.schema;

@@ -322,11 +322,14 @@ class StepCompiler {
       });
       return;
     }
-    const events = Object.keys(connector.manifest.events ?? {});
+    // One Lark app delivers the events of every Lark product its connection serves.
+    const served = this.env.connectors.list().filter((m) => this.env.connectors.shareConnections(connection.connector, m.id));
+    const events = served.flatMap((m) => Object.keys(m.events ?? {}));
     if (!events.includes(trigger.event)) {
+      const suggestion = closest(trigger.event, events);
       this.diagnostics.push({
         pointer: `${pointer}/event`,
-        message: `connector "${connector.manifest.id}" has no event "${trigger.event}" (events: ${events.join(', ') || 'none'})`,
+        message: `connection "${trigger.connection}" delivers no event "${trigger.event}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}: \`staffwire connectors show ${connector.manifest.id}\` lists the events`,
       });
     }
   }
@@ -358,7 +361,7 @@ class StepCompiler {
       const connection = this.env.connections[step.connection];
       if (!connection) {
         this.diagnostics.push({ pointer: `${pointer}/connection`, message: unknownConnection(step.connection, this.env.connections) });
-      } else if (connection.connector !== connectorId) {
+      } else if (!this.env.connectors.shareConnections(connection.connector, connectorId)) {
         this.diagnostics.push({
           pointer: `${pointer}/connection`,
           message: `connection "${step.connection}" is for connector "${connection.connector}"; ${step.action} needs a connection for connector "${connectorId}"`,

@@ -79,7 +79,7 @@ const expected: Record<string, string[]> = {
     '4:3  /steps  needs at least 1 item',
   ],
   'event-trigger-unknown-event.json': [
-    '5:44  /triggers/0/event  connector "http" has no event "offer.accepted" (events: none)',
+    '5:44  /triggers/0/event  connection "hr" delivers no event "offer.accepted": `staffwire connectors show http` lists the events',
     '5:98  /triggers/0/when  invalid expression: Unexpected end of expression (JSONata S0207)',
     '6:24  /triggers/1/connection  unknown connection "recruiting": add it under "connections" in staffwire.config.json (configured: hr, other)',
   ],

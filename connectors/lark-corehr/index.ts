@@ -1,0 +1,29 @@
+import type { Connector } from '../../src/connector-kit/connector.js';
+import type { ConnectorManifest } from '../../src/connector-kit/manifest.js';
+import { batchGetDepartments, searchDepartments } from './actions/departments.js';
+import { batchGetEmployees, searchEmployees } from './actions/employees.js';
+import { searchJobChanges } from './actions/job-changes.js';
+import { searchOffboardings } from './actions/offboardings.js';
+import { completePreHire, createPreHire, deletePreHire, getPreHire, queryPreHires, searchPreHires, withdrawPreHire } from './actions/pre-hires.js';
+import manifest from './manifest.json' with { type: 'json' };
+
+const connector: Connector = {
+  manifest: manifest as unknown as ConnectorManifest,
+  actions: {
+    'pre_hire.create': createPreHire,
+    'pre_hire.get': getPreHire,
+    'pre_hire.query': queryPreHires,
+    'pre_hire.search': searchPreHires,
+    'pre_hire.complete': completePreHire,
+    'pre_hire.withdraw': withdrawPreHire,
+    'pre_hire.delete': deletePreHire,
+    'employee.search': searchEmployees,
+    'employee.batch_get': batchGetEmployees,
+    'department.batch_get': batchGetDepartments,
+    'department.search': searchDepartments,
+    'offboarding.search': searchOffboardings,
+    'job_change.search': searchJobChanges,
+  },
+};
+
+export default connector;

@@ -1,0 +1,345 @@
+import * as lark from '@larksuiteoapi/node-sdk';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SANDBOX_CREDENTIALS, type Sandbox } from '../../src/sandbox/sandbox-server.js';
+import type { SeededCompany, SeededEmployee } from '../../src/sandbox/seed-company.js';
+import { actionContext, runAction } from '../../test/support/action-context.js';
+import { larkCall, larkSandboxConnection, larkTenantToken } from '../../test/support/lark-sandbox.js';
+import { sandboxStarter, seededEmployee } from '../../test/support/sandbox-session.js';
+import connector from './index.js';
+import { COREHR_INVALID_PARAM, COREHR_REQUESTS_PER_SECOND, coreHrState } from './sandbox.js';
+import { FIELD_VALIDATION_FAILED } from '../lark-shared/lark-sandbox.js';
+
+function employee(key: string, overrides: Partial<SeededEmployee> = {}): SeededEmployee {
+  return seededEmployee(key, { departmentId: 'D-eng', managerEmploymentId: 'E-cto', workLocationId: 'wl-sh', ...overrides });
+}
+
+const company: SeededCompany = {
+  name: 'Acme',
+  workLocations: [
+    { id: 'wl-sh', name: 'Shanghai', timeZone: 'Asia/Shanghai' },
+    { id: 'wl-dc', name: 'Washington', timeZone: 'America/New_York' },
+  ],
+  departments: [
+    { id: 'D-root', name: 'Acme', parentId: undefined, leaderEmploymentId: 'E-ceo' },
+    { id: 'D-eng', name: 'Engineering', parentId: 'D-root', leaderEmploymentId: 'E-cto' },
+    { id: 'D-platform', name: 'Platform', parentId: 'D-eng', leaderEmploymentId: undefined },
+    { id: 'D-sales', name: 'Sales', parentId: 'D-root', leaderEmploymentId: undefined },
+  ],
+  employees: [
+    employee('ceo', { departmentId: 'D-root', managerEmploymentId: undefined, workLocationId: 'wl-dc' }),
+    employee('cto', { managerEmploymentId: 'E-ceo' }),
+    employee('ada'),
+    employee('alan', { departmentId: 'D-platform' }),
+    employee('grace', { status: 'terminated' }),
+  ],
+  offers: [],
+};
+
+const start = sandboxStarter(company, Date.UTC(2025, 2, 3, 1));
+
+const preHireBody = (outBizId: string, overrides: Record<string, unknown> = {}) => ({
+  basic_info: { name: { full_name: 'Linus Pauling' }, email: 'linus@example.com', phone_number: '13800000000' },
+  offer_info: { onboarding_date: '2025-03-10', department_id: 'od-D-eng', direct_leader_id: 'E-cto', work_email: 'linus@acme.test', work_location_id: 'wl-dc' },
+  ats_application_id: 'ap-linus',
+  out_biz_id: outBizId,
+  ...overrides,
+});
+
+async function createPreHire(s: Sandbox, token: string, outBizId: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  const created = await larkCall(s, token, 'POST', '/open-apis/corehr/v2/pre_hires', preHireBody(outBizId, overrides));
+  expect(created.status).toBe(200);
+  return created.body.data?.pre_hire_id as string;
+}
+
+/** The pre-hire's onboarding status, as search shows it when asked for each status in turn. */
+async function statusOf(s: Sandbox, token: string, preHireId: string): Promise<string | undefined> {
+  for (const status of ['preboarding', 'day_one', 'completed', 'withdrawn', 'deleted']) {
+    const found = await larkCall(s, token, 'POST', '/open-apis/corehr/v2/pre_hires/search?page_size=100', { pre_hire_ids: [preHireId], onboarding_status: status });
+    if (found.body.data?.items.length) return status;
+  }
+  return undefined;
+}
+
+describe('lark-corehr sandbox', () => {
+  it("refuses a call without a live tenant token with Lark's 99991663", async () => {
+    const s = await start();
+    const response = await s.app.inject({ method: 'POST', url: '/open-apis/corehr/v2/employees/search?page_size=10', payload: {} });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 99991663 });
+    const expired = await larkTenantToken(s);
+    s.tick(7200 * 1000);
+    expect(await larkCall(s, expired, 'POST', '/open-apis/corehr/v2/employees/search?page_size=10', {})).toMatchObject({ status: 400, body: { code: 99991663 } });
+  });
+
+  describe('pre-hires', () => {
+    it('creates one pre-hire per out_biz_id: the same key answers the same pre_hire_id', async () => {
+      const s = await start();
+      const token = await larkTenantToken(s);
+      const first = await createPreHire(s, token, 'run-1/create');
+      expect(first).toMatch(/^\d{19}$/);
+      expect(await createPreHire(s, token, 'run-1/create')).toBe(first);
+      expect(await createPreHire(s, token, 'run-2/create')).not.toBe(first);
+      expect(coreHrState(s.context).preHires).toHaveLength(2);
+    });
+
+    it('refuses a create without basic_info or offer_info', async () => {
+      const s = await start();
+      const token = await larkTenantToken(s);
+      const refused = await larkCall(s, token, 'POST', '/open-apis/corehr/v2/pre_hires', { basic_info: {} });
+      expect(refused).toMatchObject({ status: 400, body: { code: COREHR_INVALID_PARAM } });
+    });
+
+    it('queries pre-hires by id in Lark shape, at most 10 ids and 10 a page', async () => {
+      const s = await start();
+      const token = await larkTenantToken(s);
+      const id = await createPreHire(s, token, 'k1');
+      const queried = await larkCall(s, token, 'POST', '/open-apis/corehr/v2/pre_hires/query?page_size=10&department_id_type=department_id', {
+        pre_hire_ids: [id, '404'],
+      });
+      expect(queried.body).toMatchObject({ code: 0, data: { has_more: false } });
+      expect(queried.body.data?.items).toEqual([
+        {
+          pre_hire_id: id,
+          person_info: { preferred_name: 'Linus Pauling', legal_name: 'Linus Pauling', phone_number: '13800000000', email_address: 'linus@example.com' },
+          employment_info: { department_id: 'D-eng', direct_leader_id: 'E-cto', work_email: 'linus@acme.test', work_location_id: 'wl-dc' },
+          onboarding_info: { onboarding_status: 'preboarding', onboarding_date: '2025-03-10', ats_application_id: 'ap-linus' },
+        },
+      ]);
+      const elevenIds = Array.from({ length: 11 }, (_, i) => String(i));
+      expect(await larkCall(s, token, 'POST', '/open-apis/corehr/v2/pre_hires/query?page_size=10', { pre_hire_ids: elevenIds })).toMatchObject({
+        status: 400,
+        body: { code: FIELD_VALIDATION_FAILED },
+      });
+      expect(await larkCall(s, token, 'POST', '/open-apis/corehr/v2/pre_hires/query?page_size=11', { pre_hire_ids: [id] })).toMatchObject({
+        status: 400,
+        body: { code: FIELD_VALIDATION_FAILED },
+      });
+    });
+
+    it('searches by status, department and onboarding date, 100 a page at most, page after page', async () => {
+      const s = await start();
+      const token = await larkTenantToken(s);
+      const ids = [];
+      for (const key of ['a', 'b', 'c']) ids.push(await createPreHire(s, token, key));
+      await createPreHire(s, token, 'sales', { offer_info: { onboarding_date: '2025-04-01', department_id: 'D-sales' } });
+      const search = (query: string, body: object) => larkCall(s, token, 'POST', `/open-apis/corehr/v2/pre_hires/search?${query}`, body);
+
+      const first = await search('page_size=2', { department_ids: ['D-eng'], onboarding_status: 'preboarding' });
+      expect(first.body.data).toMatchObject({ has_more: true });
+      expect(first.body.data?.items.map((p: any) => p.pre_hire_id)).toEqual(ids.slice(0, 2));
+      const second = await search(`page_size=2&page_token=${first.body.data?.page_token}`, { department_ids: ['D-eng'], onboarding_status: 'preboarding' });
+      expect(second.body.data).toMatchObject({ has_more: false, items: [{ pre_hire_id: ids[2] }] });
+
+      const april = await search('page_size=100', { onboarding_date_start: '2025-04-01', onboarding_date_end: '2025-04-30' });
+      expect(april.body.data?.items.map((p: any) => p.employment_info.department_id)).toEqual(['od-D-sales']);
+      expect(await search('page_size=101', {})).toMatchObject({ status: 400, body: { code: FIELD_VALIDATION_FAILED } });
+      expect(await search('page_size=10&user_id_type=email', {})).toMatchObject({ status: 400, body: { code: FIELD_VALIDATION_FAILED } });
+    });
+
+    it('completes a pre-hire into an employee, once', async () => {
+      const s = await start();
+      const token = await larkTenantToken(s);
+      const id = await createPreHire(s, token, 'k1');
+      expect(await larkCall(s, token, 'POST', `/open-apis/corehr/v2/pre_hires/${id}/complete`)).toMatchObject({ status: 200, body: { code: 0, data: { success: true } } });
+      expect(await statusOf(s, token, id)).toBe('completed');
+      const hired = await larkCall(s, token, 'POST', '/open-apis/corehr/v2/employees/search?page_size=100&user_id_type=people_corehr_id', {
+        department_id_list: ['D-eng'],
+      });
+      const linus = hired.body.data?.items.find((e: any) => e.prehire_id === id);
+      expect(linus).toMatchObject({
+        ats_application_id: 'ap-linus',
+        direct_manager_id: 'E-cto',
+        time_zone: 'America/New_York',
+        effective_date: '2025-03-10',
+        employment_status: { enum_name: 'hired' },
+        person_info: { preferred_name: 'Linus Pauling' },
+      });
+      expect(linus.employment_id).toMatch(/^\d{19}$/);
+      expect(await larkCall(s, token, 'POST', `/open-apis/corehr/v2/pre_hires/${id}/complete`)).toMatchObject({ status: 400, body: { code: COREHR_INVALID_PARAM } });
+      expect(await larkCall(s, token, 'DELETE', `/open-apis/corehr/v2/pre_hires/${id}`)).toMatchObject({ status: 400, body: { code: COREHR_INVALID_PARAM } });
+    });
+
+    it('withdraws an onboarding with a reason, and then refuses to complete it', async () => {
+      const s = await start();
+      const token = await larkTenantToken(s);
+      const id = await createPreHire(s, token, 'k1');
+      const withdraw = (body: object) => larkCall(s, token, 'POST', '/open-apis/corehr/v2/pre_hires/withdraw_onboarding', body);
+      expect(await withdraw({ pre_hire_id: id })).toMatchObject({ status: 400, body: { code: COREHR_INVALID_PARAM } });
+      expect(await withdraw({ pre_hire_id: id, withdraw_reason: 'Declined' })).toMatchObject({ status: 200, body: { data: { success: true } } });
+      expect(await statusOf(s, token, id)).toBe('withdrawn');
+      expect(await withdraw({ pre_hire_id: id, withdraw_reason: 'Declined' })).toMatchObject({ status: 400, body: { code: COREHR_INVALID_PARAM } });
+      expect(await larkCall(s, token, 'POST', `/open-apis/corehr/v2/pre_hires/${id}/complete`)).toMatchObject({ status: 400, body: { code: COREHR_INVALID_PARAM } });
+    });
+
+    it('deletes a pre-hire: query no longer finds it, a search for deleted ones does', async () => {
+      const s = await start();
+      const token = await larkTenantToken(s);
+      const id = await createPreHire(s, token, 'k1');
+      expect(await larkCall(s, token, 'DELETE', `/open-apis/corehr/v2/pre_hires/${id}`)).toMatchObject({ status: 200, body: { code: 0 } });
+      const queried = await larkCall(s, token, 'POST', '/open-apis/corehr/v2/pre_hires/query?page_size=10', { pre_hire_ids: [id] });
+      expect(queried.body.data?.items).toEqual([]);
+      const searched = await larkCall(s, token, 'POST', '/open-apis/corehr/v2/pre_hires/search?page_size=100', { pre_hire_ids: [id] });
+      expect(searched.body.data?.items).toEqual([]);
+      expect(await statusOf(s, token, id)).toBe('deleted');
+      expect(await larkCall(s, token, 'DELETE', `/open-apis/corehr/v2/pre_hires/${id}`)).toMatchObject({ status: 400, body: { code: COREHR_INVALID_PARAM } });
+    });
+  });
+
+  describe('employees and departments', () => {
+    it('searches seeded employees with ids in the requested id type, 100 a page at most', async () => {
+      const s = await start();
+      const token = await larkTenantToken(s);
+      const search = (query: string, body: object) => larkCall(s, token, 'POST', `/open-apis/corehr/v2/employees/search?${query}`, body);
+      const hired = await search('page_size=100', { employment_status: 'hired', department_id_list: ['od-D-eng'] });
+      expect(hired.body.data?.items.map((e: any) => e.employment_id)).toEqual(['ou_cto', 'ou_ada']);
+      expect(hired.body.data?.items[1]).toMatchObject({
+        employee_number: 'A-ada',
+        department_id: 'od-D-eng',
+        direct_manager_id: 'ou_cto',
+        work_location_id: 'wl-sh',
+        time_zone: 'Asia/Shanghai',
+        person_info: { preferred_name: 'Person ada', email_address: 'ada@acme.test' },
+      });
+      const byUserId = await search('page_size=100&user_id_type=user_id&department_id_type=department_id', { direct_manager_id_list: ['u-cto'] });
+      expect(byUserId.body.data?.items.map((e: any) => [e.employment_id, e.department_id])).toEqual([
+        ['u-ada', 'D-eng'],
+        ['u-alan', 'D-platform'],
+        ['u-grace', 'D-eng'],
+      ]);
+      const terminated = await search('page_size=100&user_id_type=people_corehr_id', { employment_status: 'terminated' });
+      expect(terminated.body.data?.items.map((e: any) => e.employment_id)).toEqual(['E-grace']);
+
+      const first = await search('page_size=3', {});
+      expect(first.body.data).toMatchObject({ has_more: true });
+      const rest = await search(`page_size=3&page_token=${first.body.data?.page_token}`, {});
+      expect([...first.body.data?.items, ...rest.body.data?.items].map((e: any) => e.employment_id)).toEqual(['ou_ceo', 'ou_cto', 'ou_ada', 'ou_alan', 'ou_grace']);
+      expect(rest.body.data).toMatchObject({ has_more: false });
+      expect(await search('page_size=101', {})).toMatchObject({ status: 400, body: { code: FIELD_VALIDATION_FAILED } });
+    });
+
+    it('gets employees by employment id, person id or work email, at most 100 of each', async () => {
+      const s = await start();
+      const token = await larkTenantToken(s);
+      const batch = (query: string, body: object) => larkCall(s, token, 'POST', `/open-apis/corehr/v2/employees/batch_get${query}`, body);
+      const got = await batch('?user_id_type=people_corehr_id', { employment_ids: ['E-ada', 'E-nobody'], work_emails: ['alan@acme.test'] });
+      expect(got.body.data?.items.map((e: any) => e.employment_id)).toEqual(['E-ada', 'E-alan']);
+      const tooMany = Array.from({ length: 101 }, (_, i) => `E-${i}`);
+      expect(await batch('', { employment_ids: tooMany })).toMatchObject({ status: 400, body: { code: FIELD_VALIDATION_FAILED } });
+      expect(await batch('', { work_emails: tooMany })).toMatchObject({ status: 400, body: { code: FIELD_VALIDATION_FAILED } });
+    });
+
+    it('gets and searches seeded departments', async () => {
+      const s = await start();
+      const token = await larkTenantToken(s);
+      const got = await larkCall(s, token, 'POST', '/open-apis/corehr/v2/departments/batch_get?user_id_type=user_id', { department_id_list: ['od-D-eng', 'D-root'] });
+      expect(got.body.data?.items).toEqual([
+        {
+          id: 'od-D-root',
+          department_name: [{ lang: 'en-US', value: 'Acme' }],
+          manager: 'u-ceo',
+          code: 'D-root',
+          is_root: true,
+          is_confidential: false,
+          active: true,
+          effective_date: '2020-01-01',
+        },
+        expect.objectContaining({ id: 'od-D-eng', parent_department_id: 'od-D-root', manager: 'u-cto', is_root: false }),
+      ]);
+      expect(await larkCall(s, token, 'POST', '/open-apis/corehr/v2/departments/batch_get', { department_id_list: Array.from({ length: 101 }, String) })).toMatchObject({
+        status: 400,
+        body: { code: FIELD_VALIDATION_FAILED },
+      });
+
+      const search = (query: string, body: object) => larkCall(s, token, 'POST', `/open-apis/corehr/v2/departments/search?department_id_type=department_id&${query}`, body);
+      const children = await search('page_size=100', { parent_department_id: 'D-root' });
+      expect(children.body.data?.items.map((d: any) => d.id)).toEqual(['D-eng', 'D-sales']);
+      const below = await search('page_size=100', { parent_department_id: 'D-root', get_all_children: true });
+      expect(below.body.data?.items.map((d: any) => d.id)).toEqual(['D-eng', 'D-platform', 'D-sales']);
+      const led = await search('page_size=100&user_id_type=people_corehr_id', { manager_list: ['E-cto'] });
+      expect(led.body.data?.items.map((d: any) => d.id)).toEqual(['D-eng']);
+      const first = await search('page_size=3', {});
+      expect(first.body.data).toMatchObject({ has_more: true });
+      expect(await search(`page_size=3&page_token=${first.body.data?.page_token}`, {})).toMatchObject({ body: { data: { has_more: false, items: [{ id: 'D-sales' }] } } });
+      expect(await search('page_size=101', {})).toMatchObject({ status: 400, body: { code: FIELD_VALIDATION_FAILED } });
+    });
+  });
+
+  describe('offboardings and job changes', () => {
+    it('start empty and filter what the state holds, 100 a page at most', async () => {
+      const s = await start();
+      const token = await larkTenantToken(s);
+      const offboardings = (query: string, body: object) => larkCall(s, token, 'POST', `/open-apis/corehr/v1/offboardings/search?${query}`, body);
+      const jobChanges = (query: string, body: object) => larkCall(s, token, 'POST', `/open-apis/corehr/v2/job_changes/search?${query}`, body);
+      expect((await offboardings('page_size=100', {})).body.data).toEqual({ items: [], has_more: false });
+      expect((await jobChanges('page_size=100', {})).body.data).toEqual({ items: [], has_more: false });
+
+      const state = coreHrState(s.context);
+      state.offboardings.push(
+        { offboarding_id: 'off-1', status: 'Approved', offboarding_info: { employment_id: 'E-ada', offboarding_date: '2025-03-31' } },
+        { offboarding_id: 'off-2', status: 'Withdrawn', offboarding_info: { employment_id: 'E-alan', offboarding_date: '2025-04-30' } },
+        { offboarding_id: 'off-3', status: 'Approved', offboarding_info: { employment_id: 'E-grace', offboarding_date: '2025-05-31' } },
+      );
+      state.jobChanges.push(
+        { job_change_id: 'jc-1', employment_id: 'E-ada', status: 'Approved', effective_date: '2025-04-01' },
+        { job_change_id: 'jc-2', employment_id: 'E-alan', status: 'Cancelled', effective_date: '2025-04-01' },
+      );
+      const approved = await offboardings('page_size=1', { statuses: ['Approved'], offboarding_date_end: '2025-12-31' });
+      expect(approved.body.data).toMatchObject({ has_more: true, items: [{ offboarding_id: 'off-1' }] });
+      const next = await offboardings(`page_size=1&page_token=${approved.body.data?.page_token}`, { statuses: ['Approved'], offboarding_date_end: '2025-12-31' });
+      expect(next.body.data).toMatchObject({ has_more: false, items: [{ offboarding_id: 'off-3' }] });
+      expect((await offboardings('page_size=100', { employment_ids: ['E-alan'] })).body.data?.items).toEqual([state.offboardings[1]]);
+      expect((await offboardings('page_size=100', { offboarding_date_start: '2025-05-01' })).body.data?.items).toEqual([state.offboardings[2]]);
+      expect((await jobChanges('page_size=100', { statuses: ['Approved', 'Transformed'] })).body.data?.items).toEqual([state.jobChanges[0]]);
+      expect((await jobChanges('page_size=100', { job_change_ids: ['jc-2'], employment_ids: ['E-alan'] })).body.data?.items).toEqual([state.jobChanges[1]]);
+      expect(await offboardings('page_size=101', {})).toMatchObject({ status: 400, body: { code: FIELD_VALIDATION_FAILED } });
+      expect(await jobChanges('page_size=101', {})).toMatchObject({ status: 400, body: { code: FIELD_VALIDATION_FAILED } });
+    });
+  });
+
+  it(`answers the ${COREHR_REQUESTS_PER_SECOND + 1}th request to one API within a second with 429 and Lark's rate-limit headers`, async () => {
+    const s = await start();
+    const token = await larkTenantToken(s);
+    const search = () => larkCall(s, token, 'POST', '/open-apis/corehr/v2/employees/search?page_size=1', {});
+    for (let i = 0; i < COREHR_REQUESTS_PER_SECOND; i++) expect((await search()).status).toBe(200);
+    const limited = await search();
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ code: 99991400, msg: 'request trigger frequency limit' });
+    expect(limited.headers).toMatchObject({ 'x-ogw-ratelimit-limit': String(COREHR_REQUESTS_PER_SECOND), 'x-ogw-ratelimit-reset': '1' });
+    // Each API has its own budget.
+    expect((await larkCall(s, token, 'POST', '/open-apis/corehr/v2/departments/search?page_size=1', {})).status).toBe(200);
+    s.tick(1000);
+    expect((await search()).status).toBe(200);
+  });
+
+  describe('as a server', () => {
+    it('serves the connector: create (idempotent), query, complete, then the employee is found', async () => {
+      const s = await start();
+      const context = actionContext(larkSandboxConnection('lark-corehr', await s.listen()));
+      // Answers are checked against the sandbox's Lark shapes below, not typed here.
+      const run = (action: string, input: unknown, ctx = context) => runAction(connector, action, input, ctx) as Promise<any>;
+      const input = { basic_info: { name: { full_name: 'Rosalind Franklin' } }, offer_info: { onboarding_date: '2025-03-17', department_id: 'od-D-platform' } };
+      const { pre_hire_id } = await run('pre_hire.create', input);
+      expect(await run('pre_hire.create', input, { ...context, attempt: 2 })).toEqual({ pre_hire_id });
+      expect(await run('pre_hire.get', { pre_hire_id })).toMatchObject({ pre_hire: { onboarding_info: { onboarding_status: 'preboarding' } } });
+      expect(await run('pre_hire.complete', { pre_hire_id })).toEqual({ success: true });
+      expect(await run('pre_hire.complete', { pre_hire_id }, { ...context, attempt: 2 })).toEqual({ success: true });
+      const found = await run('employee.search', { department_id_list: ['D-platform'], all: true, page_size: 1 });
+      expect(found.items.map((e: any) => e.person_info.preferred_name)).toEqual(['Person alan', 'Rosalind Franklin']);
+    });
+
+    it('answers the official Lark SDK as Lark would', async () => {
+      const url = await (await start()).listen();
+      const { appId, appSecret } = DEFAULT_SANDBOX_CREDENTIALS.lark;
+      const client = new lark.Client({ appId, appSecret, domain: url, loggerLevel: lark.LoggerLevel.error });
+      const created = await client.corehr.v2.preHire.create({
+        data: { basic_info: { name: { full_name: 'Dorothy Hodgkin' } }, offer_info: { onboarding_date: '2025-03-24' }, out_biz_id: 'sdk-1' },
+      });
+      expect(created.code).toBe(0);
+      const preHireId = created.data?.pre_hire_id ?? '';
+      const queried = await client.corehr.v2.preHire.query({ data: { pre_hire_ids: [preHireId] }, params: { page_size: 10 } });
+      expect(queried.data?.items?.[0]?.onboarding_info?.onboarding_status).toBe('preboarding');
+      const employees = await client.corehr.v2.employee.search({ data: { employment_status: 'hired' }, params: { page_size: 100, user_id_type: 'people_corehr_id' } });
+      expect(employees.data?.items?.map((e) => e.employment_id)).toEqual(['E-ceo', 'E-cto', 'E-ada', 'E-alan']);
+    });
+  });
+});

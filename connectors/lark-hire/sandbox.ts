@@ -1,0 +1,212 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InputError } from '../../src/errors/index.js';
+import type { SandboxContext, SandboxModule } from '../../src/sandbox/sandbox-context.js';
+import type { SeededOffer } from '../../src/sandbox/seed-company.js';
+import { larkError, larkOk, larkRateLimit, requireTenantToken, type LarkDepartmentIdType, larkDepartmentId, larkIdTypes, type LarkUserIdType, FIELD_VALIDATION_FAILED } from '../lark-shared/lark-sandbox.js';
+import larkPlatform from '../lark-shared/sandbox.js';
+
+/**
+ * A stateful fake of Lark Hire for the seeded company's offers: offers and their applications
+ * read as Lark shapes them, transfer_onboard moving a pre-hire application to onboarded (once),
+ * and the offer status event built as Lark delivers it.
+ */
+
+/** Lark's job-process stage types used here: 5 offer, 6 to be onboarded (pre-hire), 7 onboarded. */
+const HIRE_STAGES = {
+  offer: { id: 'sandbox-stage-offer', zh_name: 'Offer', en_name: 'Offer', type: 5 },
+  preHire: { id: 'sandbox-stage-pre-hire', zh_name: '待入职', en_name: 'To be onboarded', type: 6 },
+  onboarded: { id: 'sandbox-stage-onboarded', zh_name: '已入职', en_name: 'Onboarded', type: 7 },
+} as const;
+
+const OFFER_ACCEPTED = 7;
+/** Hire documents only 1002001 (system error) and 1002002 (parameter error) for these APIs; refusals use the latter. */
+const HIRE_PARAM_ERROR = 1002002;
+/** Lark's platform code for a request that fails field validation. */
+
+/** Per API, app and tenant. Not confirmed on the hire pages: Lark's common tier. */
+export const HIRE_LIMIT_PER_SECOND = 50;
+export const HIRE_LIMIT_PER_MINUTE = 1000;
+
+type UserIdType = LarkUserIdType;
+type DepartmentIdType = LarkDepartmentIdType;
+
+interface HireApplication {
+  id: string;
+  offerId: string;
+  stage: keyof typeof HIRE_STAGES;
+  createTime: string;
+  modifyTime: string;
+}
+
+interface HireState {
+  /** Offer status by offer id; the rest of an offer is the seed's. */
+  offerStatus: Record<string, number>;
+  applications: Record<string, HireApplication>;
+  /** Employee records made by transfer_onboard, by application id, as Lark answered them. */
+  employees: Record<string, Record<string, unknown>>;
+}
+
+function hireState(context: SandboxContext): HireState {
+  return context.state('lark-hire', () => {
+    const created = String(context.now());
+    const state: HireState = { offerStatus: {}, applications: {}, employees: {} };
+    for (const offer of context.company.offers) {
+      state.offerStatus[offer.offerId] = offer.offerStatus;
+      state.applications[offer.applicationId] = {
+        id: offer.applicationId,
+        offerId: offer.offerId,
+        stage: offer.offerStatus === OFFER_ACCEPTED ? 'preHire' : 'offer',
+        createTime: created,
+        modifyTime: created,
+      };
+    }
+    return state;
+  });
+}
+
+interface IdTypes {
+  user: UserIdType;
+  department: DepartmentIdType;
+}
+
+
+function userIdOf(context: SandboxContext, employmentId: string, type: UserIdType): string | undefined {
+  const employee = context.company.employees.find((e) => e.employmentId === employmentId);
+  if (!employee) return undefined;
+  return type === 'user_id' ? employee.userId : type === 'union_id' ? employee.unionId : employee.openId;
+}
+
+
+function offerBody(context: SandboxContext, offer: SeededOffer, types: IdTypes): Record<string, unknown> {
+  return {
+    id: offer.offerId,
+    application_id: offer.applicationId,
+    offer_status: hireState(context).offerStatus[offer.offerId] ?? offer.offerStatus,
+    offer_type: 1,
+    basic_info: {
+      onboard_date: offer.onboardDate,
+      department_id: larkDepartmentId(offer.departmentId, types.department),
+      leader_user_id: userIdOf(context, offer.leaderEmploymentId, types.user),
+      employee_type: { id: '1', zh_name: '正式', en_name: 'Regular' },
+    },
+    salary_plan: { currency: offer.salary.currency, basic_salary: String(offer.salary.basic) },
+    job_info: { job_id: offer.jobId, job_name: offer.jobName },
+  };
+}
+
+function applicationBody(context: SandboxContext, application: HireApplication): Record<string, unknown> {
+  const offer = context.company.offers.find((o) => o.offerId === application.offerId);
+  return {
+    id: application.id,
+    job_id: offer?.jobId,
+    talent_id: `sandbox-talent-${application.offerId}`,
+    stage: HIRE_STAGES[application.stage],
+    active_status: 1,
+    create_time: application.createTime,
+    modify_time: application.modifyTime,
+  };
+}
+
+/** Token, then the per-API limits, in the order Lark's gateway applies them. */
+function admitted(context: SandboxContext, request: FastifyRequest, reply: FastifyReply, api: string): boolean {
+  return (
+    requireTenantToken(context, request, reply) &&
+    larkRateLimit(context, reply, `hire.${api}`, HIRE_LIMIT_PER_SECOND, 1000) &&
+    larkRateLimit(context, reply, `hire.${api}.per-minute`, HIRE_LIMIT_PER_MINUTE, 60_000)
+  );
+}
+
+interface TransferBody {
+  actual_onboard_time?: number;
+  department?: string;
+  leader?: string;
+  employee_type?: string;
+}
+
+const sandbox: SandboxModule = {
+  register(app, context) {
+    app.get<{ Params: { offer_id: string } }>('/open-apis/hire/v1/offers/:offer_id', async (request, reply) => {
+      if (!admitted(context, request, reply, 'offer.get')) return reply;
+      const types = larkIdTypes(request, reply);
+      if (!types) return reply;
+      const offer = context.company.offers.find((o) => o.offerId === request.params.offer_id);
+      if (!offer) return larkError(reply, 400, HIRE_PARAM_ERROR, `param error: offer ${request.params.offer_id} does not exist`);
+      return larkOk(reply, { offer: offerBody(context, offer, types) });
+    });
+
+    app.get<{ Params: { application_id: string } }>('/open-apis/hire/v1/applications/:application_id', async (request, reply) => {
+      if (!admitted(context, request, reply, 'application.get')) return reply;
+      if (!larkIdTypes(request, reply)) return reply;
+      const application = hireState(context).applications[request.params.application_id];
+      if (!application) return larkError(reply, 400, HIRE_PARAM_ERROR, `param error: application ${request.params.application_id} does not exist`);
+      return larkOk(reply, { application: applicationBody(context, application) });
+    });
+
+    app.post<{ Params: { application_id: string } }>('/open-apis/hire/v1/applications/:application_id/transfer_onboard', async (request, reply) => {
+      if (!admitted(context, request, reply, 'application.transfer_onboard')) return reply;
+      const types = larkIdTypes(request, reply);
+      if (!types) return reply;
+      const state = hireState(context);
+      const application = state.applications[request.params.application_id];
+      if (!application) return larkError(reply, 400, HIRE_PARAM_ERROR, `param error: application ${request.params.application_id} does not exist`);
+      if (application.stage !== 'preHire') {
+        return larkError(reply, 400, HIRE_PARAM_ERROR, `param error: application ${application.id} is not in the to-be-onboarded stage (it is ${HIRE_STAGES[application.stage].en_name})`);
+      }
+      const body = (request.body ?? {}) as TransferBody;
+      if (body.actual_onboard_time !== undefined && !Number.isInteger(body.actual_onboard_time)) {
+        return larkError(reply, 400, FIELD_VALIDATION_FAILED, 'field validation failed: actual_onboard_time must be an integer (ms)');
+      }
+      const offer = context.company.offers.find((o) => o.offerId === application.offerId);
+      const employee = {
+        id: `sandbox-hire-employee-${application.id}`,
+        application_id: application.id,
+        onboard_status: 1,
+        onboard_time: body.actual_onboard_time ?? context.now(),
+        department: body.department ?? (offer ? larkDepartmentId(offer.departmentId, types.department) : undefined),
+        leader: body.leader ?? (offer ? userIdOf(context, offer.leaderEmploymentId, types.user) : undefined),
+        employee_type: body.employee_type ?? '1',
+      };
+      state.employees[application.id] = employee;
+      application.stage = 'onboarded';
+      application.modifyTime = String(context.now());
+      return larkOk(reply, { employee });
+    });
+
+    app.get('/open-apis/hire/v1/employees/get_by_application', async (request, reply) => {
+      if (!admitted(context, request, reply, 'employee.get_by_application')) return reply;
+      if (!larkIdTypes(request, reply)) return reply;
+      const applicationId = (request.query as { application_id?: string }).application_id;
+      if (!applicationId) return larkError(reply, 400, FIELD_VALIDATION_FAILED, 'field validation failed: application_id is required');
+      const employee = hireState(context).employees[applicationId];
+      if (!employee) return larkError(reply, 400, HIRE_PARAM_ERROR, `param error: application ${applicationId} has no employee record`);
+      return larkOk(reply, { employee });
+    });
+  },
+
+  /**
+   * `hire.offer.status_changed_v1`, pushed by the Lark platform's rules (schema 2.0, encrypted,
+   * signed). Emitting it is the change happening: a known offer takes the new status, and an
+   * accepted offer's application moves to the pre-hire stage.
+   */
+  delivery(context, event) {
+    if (event.type !== 'hire.offer.status_changed_v1') {
+      throw new InputError(`lark-hire emits hire.offer.status_changed_v1, not ${event.type}`, 'sandbox.unknown_event');
+    }
+    const { offer_id: offerId, offer_status: offerStatus } = event.payload;
+    if (typeof offerId !== 'string' || !Number.isInteger(offerStatus)) {
+      throw new InputError('hire.offer.status_changed_v1 needs payload {offer_id: string, offer_status: integer}', 'sandbox.bad_event');
+    }
+    const state = hireState(context);
+    if (offerId in state.offerStatus) {
+      state.offerStatus[offerId] = offerStatus as number;
+      const application = Object.values(state.applications).find((a) => a.offerId === offerId);
+      if (application && application.stage === 'offer' && offerStatus === OFFER_ACCEPTED) {
+        application.stage = 'preHire';
+        application.modifyTime = String(context.now());
+      }
+    }
+    return larkPlatform.delivery!(context, event);
+  },
+};
+
+export default sandbox;

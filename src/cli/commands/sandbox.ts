@@ -1,0 +1,148 @@
+import type { AddressInfo } from 'node:net';
+import { discoverConnectors } from '../../connector-kit/registry.js';
+import { UsageError } from '../../errors/index.js';
+import type { SandboxCredentials } from '../../sandbox/sandbox-context.js';
+import { credentialEnvName, sandboxCredentialsFromEnv } from '../../sandbox/sandbox-credentials.js';
+import { createSandbox } from '../../sandbox/sandbox-server.js';
+import { companySummary } from '../../sandbox/sandbox-state.js';
+import { DEFAULT_COMPANY_SEED, seedCompany, type SeededCompany } from '../../sandbox/seed-company.js';
+import { readSeededCompanyFile } from '../../sandbox/seed-company-file.js';
+
+export interface SandboxCommandOptions {
+  port: string;
+  host: string;
+  seed: string;
+  tokenTtl: string;
+}
+
+const MAX_SEEDED_EMPLOYEES = 1_000_000;
+/** Lark never issues a tenant token for longer. */
+const MAX_TOKEN_TTL_SECONDS = 7200;
+
+/**
+ * Serves every connector's fake on one port until SIGINT/SIGTERM, after printing what a
+ * connection needs to point at it. The first line, `… listening on <url>`, is for scripts.
+ */
+export async function sandboxCommand(options: SandboxCommandOptions): Promise<number> {
+  const port = wholeNumber(options.port, '--port', 0, 65_535);
+  const tokenTtlSeconds = wholeNumber(options.tokenTtl, '--token-ttl', 1, MAX_TOKEN_TTL_SECONDS);
+  const { company, described } = loadSeed(options.seed);
+  const credentials = sandboxCredentialsFromEnv();
+  // Listening for the signals before anything is printed: a script that stops the sandbox as soon
+  // as it reads the address must not kill it by default action. The listening server, not these
+  // listeners, keeps the process alive.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  const sandbox = await createSandbox({ company, credentials, tokenTtlSeconds });
+  try {
+    await sandbox.app.listen({ port, host: options.host });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${options.host} is in use: stop what holds it, or pass another --port (0 picks a free one)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`--host ${options.host} is not an address of this machine`);
+    throw err;
+  }
+  const address = sandbox.app.server.address() as AddressInfo;
+  const reachableHost = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+  const baseUrl = `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${address.port}`;
+
+  console.log(`staffwire sandbox listening on ${baseUrl}`);
+  const summary = companySummary(company);
+  console.log(
+    `  company    ${summary.name}: ${summary.employees} employees, ${summary.departments} departments, ${summary.offers} offers, ${summary.workLocations} work locations (${described})`,
+  );
+  console.log(`  fakes      ${[...sandbox.modules.keys()].join(', ')}`);
+  console.log(`  tokens     Lark tenant tokens live ${tokenTtlSeconds} s`);
+  console.log('');
+  printCredentials(credentials);
+  console.log('');
+  await printConnections(baseUrl, credentials);
+  console.log('');
+  console.log(`Control: GET ${baseUrl}/_sandbox/state, POST /_sandbox/faults, /_sandbox/events, /_sandbox/reset. Ctrl-C stops.`);
+
+  await stopRequested;
+  await sandbox.app.close();
+  console.error('staffwire sandbox stopped');
+  return 0;
+}
+
+function loadSeed(seed: string): { company: SeededCompany; described: string } {
+  if (/^\d+$/.test(seed)) {
+    const employees = wholeNumber(seed, '--seed', 1, MAX_SEEDED_EMPLOYEES);
+    return { company: seedCompany({ employees, seed: DEFAULT_COMPANY_SEED }), described: `generated, seed "${DEFAULT_COMPANY_SEED}"` };
+  }
+  return { company: readSeededCompanyFile(seed), described: `from ${seed}` };
+}
+
+function wholeNumber(text: string, flag: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`${flag} expects a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+const CREDENTIAL_LABELS: Record<string, string> = {
+  appId: 'App ID',
+  appSecret: 'App Secret',
+  verificationToken: 'Verification Token',
+  encryptKey: 'Encrypt Key',
+  tenantKey: 'tenant key',
+  accountId: 'account id',
+  accessToken: 'access token',
+  connectSecret: 'Connect HMAC key',
+};
+
+function printCredentials(credentials: SandboxCredentials): void {
+  const vendors: [keyof SandboxCredentials, string][] = [
+    ['lark', 'Lark app (every lark-* connection)'],
+    ['docusign', 'DocuSign account'],
+  ];
+  for (const [vendor, title] of vendors) {
+    console.log(title);
+    for (const [key, value] of Object.entries(credentials[vendor])) {
+      console.log(`  ${(CREDENTIAL_LABELS[key] ?? key).padEnd(20)} ${value.padEnd(38)} env ${credentialEnvName(vendor, key)}`);
+    }
+  }
+}
+
+/** The connections block for `staffwire.config.json`: one `lark` connection serves every lark-* connector. */
+async function printConnections(baseUrl: string, credentials: SandboxCredentials): Promise<void> {
+  const ids = (await discoverConnectors()).list().map((manifest) => manifest.id);
+  const connections: Record<string, unknown> = {};
+  const lark = ids.find((connectorId) => connectorId.startsWith('lark-'));
+  if (lark) {
+    connections.lark = {
+      connector: lark,
+      baseUrl,
+      appId: credentials.lark.appId,
+      appSecret: { env: 'LARK_APP_SECRET' },
+      webhook: { verificationToken: { env: 'LARK_VERIFICATION_TOKEN' }, encryptKey: { env: 'LARK_ENCRYPT_KEY' } },
+    };
+  }
+  if (ids.includes('docusign')) {
+    connections.docusign = {
+      connector: 'docusign',
+      baseUri: baseUrl,
+      accountId: credentials.docusign.accountId,
+      accessToken: { env: 'DOCUSIGN_ACCESS_TOKEN' },
+      connectSecrets: [{ env: 'DOCUSIGN_CONNECT_SECRET' }],
+    };
+  }
+  const exports = [
+    `LARK_APP_SECRET=${credentials.lark.appSecret}`,
+    `LARK_VERIFICATION_TOKEN=${credentials.lark.verificationToken}`,
+    `LARK_ENCRYPT_KEY=${credentials.lark.encryptKey}`,
+    `DOCUSIGN_ACCESS_TOKEN=${credentials.docusign.accessToken}`,
+    `DOCUSIGN_CONNECT_SECRET=${credentials.docusign.connectSecret}`,
+  ];
+  console.log('Connections for staffwire.config.json, with the secrets exported:');
+  console.log(`  export ${exports.map(shellQuote).join(' ')}`);
+  const lines = Object.entries(connections).map(([name, connection]) => `      ${JSON.stringify(name)}: ${JSON.stringify(connection)}`);
+  console.log(`  {\n    "connections": {\n${lines.join(',\n')}\n    }\n  }`);
+}
+
+function shellQuote(assignment: string): string {
+  const [name, value] = [assignment.slice(0, assignment.indexOf('=')), assignment.slice(assignment.indexOf('=') + 1)];
+  return /^[\w@%+=:,./-]+$/.test(value) ? assignment : `${name}='${value.replaceAll("'", "'\\''")}'`;
+}

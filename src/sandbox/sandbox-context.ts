@@ -1,0 +1,73 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SeededCompany } from './seed-company.js';
+
+/** Credentials the sandbox accepts; documented in the README, overridable on the command line. */
+export interface SandboxCredentials {
+  lark: { appId: string; appSecret: string; verificationToken: string; encryptKey: string; tenantKey: string };
+  docusign: { accountId: string; accessToken: string; connectSecret: string };
+}
+
+export interface SandboxFaults {
+  /** Share of vendor requests (0–1) answered with the vendor's 5xx error. */
+  errorRate: number;
+  /** Added to every vendor request, in ms. */
+  latencyMs: number;
+  /** The next this-many vendor requests are answered 429 with the vendor's headers. */
+  burst429: number;
+}
+
+/** What a connector's sandbox fake gets: shared state, clock, faults, credentials, the seeded company. */
+export interface SandboxContext {
+  credentials: SandboxCredentials;
+  /** Lifetime of issued Lark tenant tokens, in seconds (short values exercise refresh). */
+  tokenTtlSeconds: number;
+  /**
+   * Set by `POST /_sandbox/faults` and applied by the server to vendor requests before any fake
+   * sees them: fakes need not (and should not, or a fault would apply twice) act on them.
+   */
+  faults: SandboxFaults;
+  /** This sandbox's copy of the seeded company; `POST /_sandbox/reset` replaces it, so read it per request. */
+  company: SeededCompany;
+  now(): number;
+  /**
+   * Per-connector mutable state, exposed read-only at GET /_sandbox/state. `POST /_sandbox/reset`
+   * re-runs `init` and puts the result into the same object (or Map, Set, array), in place.
+   */
+  state<T extends object>(connectorId: string, init: () => T): T;
+  /** Per (connector, api) limit: false means answer 429. Limits come from the connector's own rules. */
+  allow(key: string, limit: number, perMs: number): boolean;
+}
+
+/** A webhook delivery a fake builds when asked to emit an event: signed/encrypted as the vendor does. */
+export interface SandboxDelivery {
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** How one vendor's API answers an injected server error and an overrun rate limit, in its own envelope. */
+export interface VendorFaultAnswers {
+  /** Requests under this path prefix belong to the vendor. */
+  pathPrefix: string;
+  /**
+   * Never faulted: token issuance is the client's plumbing, not the call under test, and a 429
+   * burst counted against it would make "the next N requests" depend on whether the client
+   * happened to hold a cached token.
+   */
+  exemptPaths: string[];
+  serverError(reply: FastifyReply): FastifyReply;
+  rateLimited(reply: FastifyReply): FastifyReply;
+}
+
+/** `connectors/<id>/sandbox.ts` default-exports one. */
+export interface SandboxModule {
+  register(app: FastifyInstance, context: SandboxContext): void | Promise<void>;
+  /**
+   * Builds the delivery of an event of this connector (`POST /_sandbox/events`). A connector
+   * without one emits through its vendor's shared module: lark-corehr through lark-shared.
+   */
+  delivery?(context: SandboxContext, event: { type: string; payload: Record<string, unknown>; id?: string }): SandboxDelivery;
+  /** The vendor's fault answers, given by one module per vendor (lark-shared, docusign). */
+  faults?: VendorFaultAnswers;
+}
+
+export type { FastifyInstance, FastifyReply, FastifyRequest };

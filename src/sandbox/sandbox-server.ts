@@ -1,0 +1,204 @@
+import type { ErrorObject, JSONSchemaType } from 'ajv';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compileSchema } from '../schemas.js';
+import { refuseNonLoopback, sendDelivery } from './event-emission.js';
+import { addFaultHook, faultsBodySchema } from './fault-injection.js';
+import type { SandboxContext, SandboxCredentials, SandboxFaults, SandboxModule, VendorFaultAnswers } from './sandbox-context.js';
+import { companySummary, resetInPlace, stateToJson } from './sandbox-state.js';
+import type { SeededCompany } from './seed-company.js';
+
+export const DEFAULT_SANDBOX_CREDENTIALS: SandboxCredentials = {
+  lark: {
+    appId: 'cli_sandbox0000000001',
+    appSecret: 'sandbox-app-secret',
+    verificationToken: 'sandbox-verification-token',
+    encryptKey: 'sandbox-encrypt-key',
+    tenantKey: 'sandbox-tenant',
+  },
+  docusign: { accountId: '00000000-0000-4000-8000-00000000d0c5', accessToken: 'sandbox-docusign-token', connectSecret: 'sandbox-connect-secret' },
+};
+
+export interface SandboxOptions {
+  company: SeededCompany;
+  credentials?: SandboxCredentials;
+  tokenTtlSeconds?: number;
+  now?: () => number;
+  /** Draws for the error-rate fault (default Math.random). */
+  random?: () => number;
+  /** Waits out the latency fault (default a real timer); tests record the wait instead. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface Sandbox {
+  app: FastifyInstance;
+  context: SandboxContext;
+  modules: Map<string, SandboxModule>;
+  /** What `POST /_sandbox/reset` does: the seeded company back, every fake's state re-initialised, faults off. */
+  reset(): void;
+}
+
+const connectorsDir = fileURLToPath(new URL('../../connectors/', import.meta.url));
+const sandboxFile = import.meta.url.endsWith('.ts') ? 'sandbox.ts' : 'sandbox.js';
+
+/**
+ * Builds the sandbox app: every connector folder with a sandbox module mounts its fake, and the
+ * control API under `/_sandbox/` inspects state, injects faults, emits webhooks and resets.
+ */
+export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const states = new Map<string, object>();
+  const inits = new Map<string, () => object>();
+  const windows = new Map<string, { start: number; count: number }>();
+  const now = options.now ?? Date.now;
+  const faults: SandboxFaults = { errorRate: 0, latencyMs: 0, burst429: 0 };
+  const pristineCompany = options.company;
+  const context: SandboxContext = {
+    credentials: options.credentials ?? DEFAULT_SANDBOX_CREDENTIALS,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? 7200,
+    faults,
+    // Fakes get a copy: one that edits the company (rather than its own state) can neither change
+    // the caller's object, which tests share between sandboxes, nor survive a reset.
+    company: structuredClone(pristineCompany),
+    now,
+    state<T extends object>(connectorId: string, init: () => T): T {
+      let state = states.get(connectorId) as T | undefined;
+      if (!state) {
+        state = init();
+        states.set(connectorId, state);
+        inits.set(connectorId, init);
+      }
+      return state;
+    },
+    allow(key, limit, perMs) {
+      const t = now();
+      const window = windows.get(key);
+      if (!window || t - window.start >= perMs) {
+        windows.set(key, { start: t, count: 1 });
+        return true;
+      }
+      window.count++;
+      return window.count <= limit;
+    },
+  };
+  const reset = () => {
+    context.company = structuredClone(pristineCompany);
+    for (const [id, state] of states) resetInPlace(state, inits.get(id)!());
+    windows.clear();
+    Object.assign(faults, { errorRate: 0, latencyMs: 0, burst429: 0 });
+  };
+
+  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  const faultAnswers: VendorFaultAnswers[] = [];
+  addFaultHook(app, { faults, answers: faultAnswers, random: options.random ?? Math.random, sleep: options.sleep ?? ((ms) => sleep(ms)) });
+  const modules = new Map<string, SandboxModule>();
+  const ids = existsSync(connectorsDir) ? readdirSync(connectorsDir).sort() : [];
+  for (const id of ids) {
+    const file = join(connectorsDir, id, sandboxFile);
+    if (!existsSync(file)) continue;
+    const module = (await import(pathToFileURL(file).href)) as { default: SandboxModule };
+    modules.set(id, module.default);
+    if (module.default.faults) faultAnswers.push(module.default.faults);
+    await module.default.register(app, context);
+  }
+  await app.register(async (scope) => registerControlRoutes(scope, { context, modules, states, reset }), { prefix: '/_sandbox' });
+  return { app, context, modules, reset };
+}
+
+interface EventRequest {
+  connector: string;
+  type: string;
+  payload: Record<string, unknown>;
+  id?: string;
+  target: string;
+}
+
+const eventBodySchema: JSONSchemaType<EventRequest> = {
+  type: 'object',
+  required: ['connector', 'type', 'payload', 'target'],
+  additionalProperties: false,
+  properties: {
+    connector: { type: 'string', minLength: 1, description: 'Connector id, e.g. lark-hire or docusign.' },
+    type: { type: 'string', minLength: 1, description: "The vendor's event type, e.g. hire.offer.status_changed_v1." },
+    payload: { type: 'object', required: [], description: 'The event body (Lark: the `event` object).' },
+    id: { type: 'string', minLength: 1, nullable: true, description: 'Event id; generated when absent. Repeat it to test de-duplication.' },
+    target: { type: 'string', minLength: 1, description: 'Webhook URL on this machine.' },
+  },
+};
+
+/**
+ * The control API. Its own scope: a strict validator (no coercion, unknown fields rejected) and
+ * error answers of its own, whatever a fake configures on the root app.
+ */
+function registerControlRoutes(scope: FastifyInstance, sandbox: Omit<Sandbox, 'app'> & { states: Map<string, object> }): void {
+  const { context, modules, states, reset } = sandbox;
+  scope.setValidatorCompiler(({ schema }) => compileSchema(schema));
+  scope.setSchemaErrorFormatter((errors, dataVar) => new Error(errors.map((error) => describeValidationError(error, dataVar)).join('; ')));
+  scope.setErrorHandler((error: FastifyError, _request, reply) => reply.code(error.statusCode ?? 500).send({ error: error.message }));
+
+  scope.get('/state', { schema: { querystring: { type: 'object', additionalProperties: false, properties: { connector: { type: 'string' } } } } }, async (request, reply) => {
+    const { connector } = request.query as { connector?: string };
+    const stateIds = [...states.keys()];
+    if (connector !== undefined && !stateIds.includes(connector)) {
+      return reply.code(404).send({ error: `no state named ${JSON.stringify(connector)}; states so far: ${stateIds.join(', ') || 'none'}` });
+    }
+    const connectors = Object.fromEntries([...states].filter(([id]) => connector === undefined || id === connector));
+    const body = { company: companySummary(context.company), tokenTtlSeconds: context.tokenTtlSeconds, faults: context.faults, connectors };
+    return reply.type('application/json; charset=utf-8').send(stateToJson(body));
+  });
+
+  scope.get('/faults', async () => context.faults);
+  scope.post('/faults', { schema: { body: faultsBodySchema } }, async (request) => {
+    const body = (request.body ?? {}) as Partial<SandboxFaults>;
+    Object.assign(context.faults, { errorRate: body.errorRate ?? 0, latencyMs: body.latencyMs ?? 0, burst429: body.burst429 ?? 0 });
+    return context.faults;
+  });
+
+  scope.post('/reset', async () => {
+    reset();
+    return { reset: true, company: companySummary(context.company) };
+  });
+
+  scope.post('/events', { schema: { body: eventBodySchema } }, async (request, reply) => {
+    const event = request.body as EventRequest;
+    const refusal = await refuseNonLoopback(event.target);
+    if (refusal) return reply.code(400).send({ error: refusal });
+    const module = deliveringModule(modules, event.connector);
+    if (!module?.delivery) {
+      const able = [...modules].filter(([, m]) => m.delivery).map(([id]) => id);
+      return reply.code(400).send({ error: `connector ${JSON.stringify(event.connector)} emits no events here; connectors that do: ${able.join(', ') || 'none'}` });
+    }
+    let delivery;
+    try {
+      delivery = module.delivery(context, { type: event.type, payload: event.payload, ...(event.id ? { id: event.id } : {}) });
+    } catch (err) {
+      return reply.code(400).send({ error: `cannot build a ${event.connector} ${event.type} delivery: ${(err as Error).message}` });
+    }
+    try {
+      const answer = await sendDelivery(event.target, delivery);
+      return { status: answer.status, body: answer.body, delivery };
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      return reply.code(502).send({ error: `delivering to ${event.target} failed: ${reason}`, delivery });
+    }
+  });
+}
+
+/** Product connectors of one vendor share the vendor's event delivery: lark-hire → lark-shared. */
+function deliveringModule(modules: Map<string, SandboxModule>, connector: string): SandboxModule | undefined {
+  const own = modules.get(connector);
+  if (own?.delivery) return own;
+  return modules.get(`${connector.split('-', 1)[0]}-shared`);
+}
+
+/** `body has unknown field "x" (allowed: a, b)` rather than ajv's bare "must NOT have additional properties". */
+function describeValidationError(error: ErrorObject, dataVar: string): string {
+  const where = `${dataVar}${error.instancePath.replaceAll('/', '.')}`;
+  if (error.keyword === 'additionalProperties') {
+    const allowed = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+    return `${where} has unknown field ${JSON.stringify((error.params as { additionalProperty: string }).additionalProperty)} (allowed: ${allowed.join(', ')})`;
+  }
+  return `${where} ${error.message ?? 'is invalid'}${error.keyword === 'type' || error.keyword === 'minimum' || error.keyword === 'maximum' ? `, got ${JSON.stringify(error.data)}` : ''}`;
+}
