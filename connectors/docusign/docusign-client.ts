@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { categoryOfStatus, HttpClient, type HttpResponse } from '../../src/connector-kit/http-client.js';
 import type { RateLimiter } from '../../src/connector-kit/rate-limiter.js';
-import { retryTransient } from '../../src/connector-kit/retry-transient.js';
+import { DEFAULT_MAX_INLINE_DELAY_MS, retryTransient } from '../../src/connector-kit/retry-transient.js';
 import { StaffwireError, VendorError, type ErrorCategory } from '../../src/errors/index.js';
 
 /**
@@ -80,7 +80,7 @@ export class DocusignClient {
     return retryTransient(unit, {
       attempts: this.options.attempts ?? 3,
       baseDelayMs: 500,
-      maxInlineDelayMs: this.options.maxInlineDelayMs ?? 10_000,
+      maxInlineDelayMs: this.options.maxInlineDelayMs ?? DEFAULT_MAX_INLINE_DELAY_MS,
       ...(signal ? { signal } : {}),
       onRetry: (error, attempt, delayMs) =>
         this.options.log?.warn({ connection: this.options.connectionName, attempt, delayMs, code: error.code }, 'docusign call failed; retrying'),

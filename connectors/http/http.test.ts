@@ -91,9 +91,18 @@ describe('http connector', () => {
     nock.disableNetConnect();
   });
 
-  it('names the missing environment variable of a secret', () => {
-    expect(() => context({ auth: { type: 'bearer', token: { env: 'HR_TOKEN' } } }, {})).toThrow(
-      'connection "hr" needs environment variable HR_TOKEN (for /auth/token), which is not set',
+  it('names the missing environment variable of a secret when the call needs it', async () => {
+    const err = await failure(request({ url: 'https://hr.example.com/x' }, context({ auth: { type: 'bearer', token: { env: 'HR_TOKEN' } } }, {})));
+    expect(err.message).toBe('connection "hr" needs environment variable HR_TOKEN (for /auth/token), which is not set');
+    expect([err.code, err.category]).toEqual(['connection.secret_missing', 'validation']);
+  });
+
+  it('resolves the secrets that are set and leaves an unset one failing only where it is read', () => {
+    const resolved = resolveConnection('lark', { connector: 'lark-hire', appSecret: { env: 'APP' }, webhook: { encryptKey: { env: 'UNSET' } }, keys: [{ env: 'APP' }] }, { APP: 's' });
+    expect(resolved.settings.appSecret).toBe('s');
+    expect(resolved.settings.keys).toEqual(['s']);
+    expect(() => (resolved.settings.webhook as Record<string, unknown>).encryptKey).toThrow(
+      'connection "lark" needs environment variable UNSET (for /webhook/encryptKey), which is not set',
     );
   });
 });

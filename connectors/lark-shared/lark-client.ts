@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { HttpClient, retryAfterFromHeaders, categoryOfStatus } from '../../src/connector-kit/http-client.js';
 import { RateLimiter } from '../../src/connector-kit/rate-limiter.js';
-import { retryTransient } from '../../src/connector-kit/retry-transient.js';
+import { DEFAULT_MAX_INLINE_DELAY_MS, retryTransient } from '../../src/connector-kit/retry-transient.js';
 import { StaffwireError, VendorError } from '../../src/errors/index.js';
 
 /** Lark codes meaning "this token is no good": refresh once and try again. */
@@ -20,7 +20,7 @@ export interface LarkClientOptions {
   requestsPerSecond?: number;
   /** Attempts on 429/5xx/timeouts before the error goes to the engine's retry policy. */
   attempts?: number;
-  /** Waits longer than this are left to the engine, which parks the run instead of a worker. */
+  /** Waits longer than this (default DEFAULT_MAX_INLINE_DELAY_MS) are left to the engine, which parks the run instead of holding a worker. */
   maxInlineDelayMs?: number;
   log?: Logger;
   now?: () => number;
@@ -74,7 +74,7 @@ export class LarkClient {
     return retryTransient(() => this.callWithToken<T>(request), {
       attempts: this.options.attempts ?? 3,
       baseDelayMs: 500,
-      maxInlineDelayMs: this.options.maxInlineDelayMs ?? 10_000,
+      maxInlineDelayMs: this.options.maxInlineDelayMs ?? DEFAULT_MAX_INLINE_DELAY_MS,
       ...(request.signal ? { signal: request.signal } : {}),
       onRetry: (error, attempt, delayMs) =>
         this.options.log?.warn({ path: request.path, attempt, delayMs, code: error.code }, 'lark call failed; retrying'),

@@ -8,8 +8,9 @@ export interface ConnectionConfig {
 }
 
 /**
- * Replaces every `{ "env": "NAME" }` with the variable's value. Done at call time so a missing
- * secret fails the step that needs it, with a message naming the variable.
+ * Replaces every `{ "env": "NAME" }` with the variable's value. A variable that is not set fails
+ * only the code that reads that setting, with a message naming the variable: an action that does
+ * not need the webhook secret of its connection keeps working without it.
  */
 export function resolveConnection(name: string, config: ConnectionConfig, env: NodeJS.ProcessEnv = process.env): ResolvedConnection {
   const { connector, ...settings } = config;
@@ -17,19 +18,29 @@ export function resolveConnection(name: string, config: ConnectionConfig, env: N
 }
 
 function resolveSecrets(value: unknown, connection: string, env: NodeJS.ProcessEnv, pointer: string): unknown {
-  if (Array.isArray(value)) return value.map((v, i) => resolveSecrets(v, connection, env, `${pointer}/${i}`));
   if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value);
-  const only = entries[0];
-  if (entries.length === 1 && only && only[0] === 'env' && typeof only[1] === 'string') {
-    const secret = env[only[1]];
-    if (secret === undefined || secret === '') {
-      throw new InputError(
-        `connection "${connection}" needs environment variable ${only[1]} (for ${pointer || '/'}), which is not set`,
-        'connection.secret_missing',
-      );
+  const resolved: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
+  for (const [key, child] of Object.entries(value)) {
+    const at = `${pointer}/${key}`;
+    const variable = secretVariable(child);
+    const secret = variable === undefined ? undefined : env[variable];
+    if (variable !== undefined && (secret === undefined || secret === '')) {
+      Object.defineProperty(resolved, key, {
+        enumerable: true,
+        get() {
+          throw new InputError(`connection "${connection}" needs environment variable ${variable} (for ${at}), which is not set`, 'connection.secret_missing');
+        },
+      });
+    } else {
+      (resolved as Record<string, unknown>)[key] = variable === undefined ? resolveSecrets(child, connection, env, at) : secret;
     }
-    return secret;
   }
-  return Object.fromEntries(entries.map(([k, v]) => [k, resolveSecrets(v, connection, env, `${pointer}/${k}`)]));
+  return resolved;
+}
+
+/** The variable name of a `{ "env": "NAME" }` reference, else undefined. */
+function secretVariable(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value);
+  return entries.length === 1 && entries[0]![0] === 'env' && typeof entries[0]![1] === 'string' ? entries[0]![1] : undefined;
 }

@@ -12,6 +12,12 @@ export interface TransientRetryOptions {
   onRetry?: (error: StaffwireError, attempt: number, delayMs: number) => void;
 }
 
+/**
+ * Vendor clients sleep through waits up to this long; a longer one goes to the engine, which parks
+ * the run. The same as the engine's default `limits.inlineRetryMaxMs`.
+ */
+export const DEFAULT_MAX_INLINE_DELAY_MS = 2000;
+
 const TRANSIENT = new Set(['rate_limit', 'server', 'timeout', 'network']);
 
 /**

@@ -294,7 +294,7 @@ export class Engine {
    */
   async interruptedRuns(): Promise<{ run: RunRecord; takeOverFrom?: string }[]> {
     const now = this.services.now().toISOString();
-    const candidates = await this.store.listRuns({ status: ['queued', 'running', 'waiting'], limit: 100_000 });
+    const candidates = await this.store.listRuns({ status: ['queued', 'running', 'waiting'] });
     const found: { run: RunRecord; takeOverFrom?: string }[] = [];
     for (const run of candidates.reverse()) {
       if (run.status === 'waiting') {

@@ -1,4 +1,3 @@
-import type { StepRecord } from '../../store/records.js';
 import type { CompiledStep } from '../compiled-flow.js';
 import type { Frame } from '../frame.js';
 import type { RunExecution } from '../run-execution.js';
@@ -21,4 +20,3 @@ export interface StepContext {
 
 export type StepExecutor<S extends CompiledStep> = (step: S, frame: Frame, context: StepContext) => Promise<unknown>;
 
-export type { StepRecord };
