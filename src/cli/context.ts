@@ -28,6 +28,8 @@ export interface ContextOptions {
   onCheckpoint?: (step: StepRecord) => void;
   /** Replaces configured connections (the demo points its connection at its own server). */
   connections?: StaffwireConfig['connections'];
+  /** Opens the store read-only: for commands that only read, which then work on a read-only data directory. */
+  readonly?: boolean;
 }
 
 export async function createContext(options: ContextOptions = {}): Promise<CliContext> {
@@ -37,7 +39,12 @@ export async function createContext(options: ContextOptions = {}): Promise<CliCo
   const connectors = await discoverConnectors();
   checkConnections(config, connectors);
   const flows = new FlowFiles(config.flowDirs);
-  const store = new SqliteStore(join(config.dataDir, 'staffwire.db'), { synchronous: config.store.synchronous });
+  const store = new SqliteStore(join(config.dataDir, 'staffwire.db'), {
+    synchronous: config.store.synchronous,
+    busyTimeoutMs: config.store.busyTimeoutMs,
+    readonly: options.readonly ?? false,
+    setting: config.file ? `dataDir in ${config.file}, or STAFFWIRE_DATA_DIR` : 'dataDir, or STAFFWIRE_DATA_DIR',
+  });
   let runtime: EmbeddedRuntime | undefined;
   const engine = new Engine({
     store,

@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { UsageError } from '../errors/index.js';
-import { InputError } from '../errors/index.js';
+import { InputError, RunInterruptedError, StoreUnavailableError, UsageError } from '../errors/index.js';
 import { FlowInvalidError } from '../engine/flow-invalid-error.js';
 import { connectorsListCommand, connectorsShowCommand } from './commands/connectors.js';
 import { demoCommand } from './commands/demo.js';
@@ -11,7 +10,10 @@ import { sandboxCommand } from './commands/sandbox.js';
 import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 
-/** Exit codes: 0 success, 1 the work failed (invalid flow, failed run), 2 usage error. */
+/**
+ * Exit codes: 0 success, 1 the work failed (invalid flow, failed run, unusable store), 2 usage
+ * error, 3 a run was interrupted because the store could not be written (resumable).
+ */
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command('staffwire')
@@ -133,6 +135,19 @@ function reportError(err: unknown): number {
   }
   if (err instanceof InvalidFlowFileError) {
     console.error(err.message);
+    return 1;
+  }
+  if (err instanceof RunInterruptedError && err.cause.code === 'store.lost') {
+    console.error(`staffwire: ${err.cause.message}. The run ${err.runId} stopped there.`);
+    return 1;
+  }
+  if (err instanceof RunInterruptedError) {
+    console.error(`staffwire: ${err.cause.message}.`);
+    console.error(`The run ${err.runId} was interrupted, not failed: what it completed is kept, and \`staffwire runs resume\` continues it (with the same idempotency keys) once the store can be written.`);
+    return 3;
+  }
+  if (err instanceof StoreUnavailableError) {
+    console.error(`staffwire: ${err.message}`);
     return 1;
   }
   if (err instanceof FlowInvalidError || err instanceof InputError) {

@@ -2,7 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ConnectionConfig } from '../connector-kit/connection.js';
 import { UsageError } from '../errors/index.js';
+import { JsonTextError } from '../errors/json-text-error.js';
+import { decodeJsonText } from '../json/json-text.js';
 import { schemaValidator } from '../schemas.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from '../store/sqlite-store.js';
 import { parseJsonWithLocations } from '../engine/validate/json-locator.js';
 import { schemaDiagnostics } from '../engine/validate/schema-errors.js';
 
@@ -20,7 +23,7 @@ export interface StaffwireConfig {
     leaseMs: number;
     inlineRetryMaxMs: number;
   };
-  store: { synchronous: 'normal' | 'full' };
+  store: { synchronous: 'normal' | 'full'; busyTimeoutMs: number };
   log: { level: string };
 }
 
@@ -29,7 +32,7 @@ interface ConfigFile {
   flowDirs?: string[];
   connections?: Record<string, ConnectionConfig>;
   limits?: Partial<StaffwireConfig['limits']>;
-  store?: { synchronous?: 'normal' | 'full' };
+  store?: { synchronous?: 'normal' | 'full'; busyTimeoutMs?: number };
   log?: { level?: string };
 }
 
@@ -56,13 +59,13 @@ export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.e
       leaseMs: limits.leaseMs ?? 30_000,
       inlineRetryMaxMs: limits.inlineRetryMaxMs ?? 2000,
     },
-    store: { synchronous: raw.store?.synchronous ?? 'normal' },
+    store: { synchronous: raw.store?.synchronous ?? 'normal', busyTimeoutMs: raw.store?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS },
     log: { level: env.STAFFWIRE_LOG_LEVEL ?? raw.log?.level ?? 'warn' },
   };
 }
 
 function readConfigFile(file: string): ConfigFile {
-  const parsed = parseJsonWithLocations(readFileSync(file, 'utf8'));
+  const parsed = parseJsonWithLocations(readConfigText(file));
   if (parsed.syntaxError) {
     const { line, column } = parsed.locator.at(parsed.syntaxError.offset);
     throw new UsageError(`${file}:${line}:${column}  ${parsed.syntaxError.message}`);
@@ -76,6 +79,15 @@ function readConfigFile(file: string): ConfigFile {
     throw new UsageError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.value as ConfigFile;
+}
+
+/** The file's text, once it is known to be UTF-8 and not too deep to parse. */
+function readConfigText(file: string): string {
+  try {
+    return decodeJsonText(readFileSync(file), file);
+  } catch (err) {
+    throw err instanceof JsonTextError ? new UsageError(err.message) : err;
+  }
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {

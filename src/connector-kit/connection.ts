@@ -1,4 +1,5 @@
 import { InputError } from '../errors/index.js';
+import { setOwn } from '../json/set-own.js';
 import type { ResolvedConnection } from './connector.js';
 
 /** A connection as written in staffwire.config.json. */
@@ -32,7 +33,7 @@ function resolveSecrets(value: unknown, connection: string, env: NodeJS.ProcessE
         },
       });
     } else {
-      (resolved as Record<string, unknown>)[key] = variable === undefined ? resolveSecrets(child, connection, env, at) : secret;
+      setOwn(resolved, key, variable === undefined ? resolveSecrets(child, connection, env, at) : secret);
     }
   }
   return resolved;

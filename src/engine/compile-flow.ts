@@ -60,8 +60,9 @@ export function compileFlow(definition: FlowDefinition, env: CompileEnvironment)
       : compiler.value(definition.output, '/output', new Set(allIds(definition.steps)), []);
   if (diagnostics.length > 0) return { flow: undefined, diagnostics };
   const content = JSON.stringify(definition);
+  const subFlows = [...new Set(allSteps(definition.steps).flatMap((s) => (s.kind === 'run' ? [s.flow] : [])))];
   return {
-    flow: { definition, content, hash: hashFlowContent(content), steps, output },
+    flow: { definition, content, hash: hashFlowContent(content), steps, output, subFlows },
     diagnostics,
   };
 }
@@ -126,6 +127,10 @@ function childBlocks(step: Step, pointer: string): [string, Step[]][] {
     default:
       return [];
   }
+}
+
+function allSteps(steps: Step[]): Step[] {
+  return steps.flatMap((step) => [step, ...childBlocks(step, '').flatMap(([, children]) => allSteps(children))]);
 }
 
 function allIds(steps: Step[]): string[] {

@@ -73,4 +73,6 @@ export interface CompiledFlow {
   content: string;
   steps: CompiledStep[];
   output: CompiledValue | undefined;
+  /** Ids of the flows its `run` steps start. */
+  subFlows: string[];
 }

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { InputError, WaitSignal } from '../errors/index.js';
+import { InputError, RunInterruptedError, StoreUnavailableError, WaitSignal } from '../errors/index.js';
 import type { ConnectionConfig } from '../connector-kit/connection.js';
 import type { ConnectorRegistry } from '../connector-kit/registry.js';
 import { compileSchema } from '../schemas.js';
 import { TERMINAL_STATUSES, type RunRecord, type StepRecord } from '../store/records.js';
-import type { Store } from '../store/store.js';
+import { RunFencedError, type Store } from '../store/store.js';
+import { findTooDeepPointerInValue, MAX_JSON_DEPTH } from '../json/json-depth.js';
 import type { CompiledFlow } from './compiled-flow.js';
 import { compileFlow } from './compile-flow.js';
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from './expressions/expression.js';
@@ -52,6 +53,8 @@ export interface StartRunOptions {
   claimed?: boolean;
   parentRunId?: string;
   parentStepPath?: string;
+  /** The sub-flow versions the run is pinned to; a child inherits its parent's. */
+  subFlows?: Record<string, string>;
 }
 
 /**
@@ -75,13 +78,15 @@ export class Engine {
       connectors: options.connectors,
       connections: options.connections ?? {},
       log: options.log,
+      owner: this.owner,
       now: options.now ?? (() => new Date()),
       inlineRetryMaxMs: this.limits.inlineRetryMaxMs,
+      leaseMs: this.limits.leaseMs,
       newRunId,
-      subFlow: (id) => this.subFlow(id),
+      subFlow: (id, run) => this.subFlow(id, run),
       startRun: (flow, input, opts) => this.startRun(flow, input, opts),
       executeRun: (id) => this.executeRun(id),
-      onCheckpoint: options.onCheckpoint,
+      written: (steps) => this.written(steps),
       sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => { throw new CancelledSignal(); }),
     };
   }
@@ -104,6 +109,10 @@ export class Engine {
 
   /** Records a queued run pinned to this exact flow content. Bad input fails here, creating nothing. */
   async startRun(flow: CompiledFlow, input: unknown, options: StartRunOptions = {}): Promise<RunRecord> {
+    const tooDeep = findTooDeepPointerInValue(input, MAX_JSON_DEPTH);
+    if (tooDeep !== undefined) {
+      throw new InputError(`input of flow ${flow.definition.id} is nested deeper than ${MAX_JSON_DEPTH} levels (at ${tooDeep})`, 'json.too_deep');
+    }
     if (flow.definition.input) {
       const validate = compileSchema(flow.definition.input);
       if (!validate(input)) {
@@ -111,10 +120,8 @@ export class Engine {
         throw new InputError(`input of flow ${flow.definition.id} is invalid: ${problems.join('; ')}`, 'flow.invalid_input');
       }
     }
-    if (!this.storedFlows.has(flow.hash)) {
-      await this.store.putFlowContent(flow.hash, flow.content);
-      this.storedFlows.add(flow.hash);
-    }
+    await this.storeFlow(flow);
+    const subFlows = options.subFlows ?? (await this.pinSubFlows(flow));
     const now = this.services.now();
     const at = now.toISOString();
     const run: RunRecord = {
@@ -130,6 +137,7 @@ export class Engine {
         ? { startedAt: at, owner: this.owner, leaseUntil: new Date(now.getTime() + this.limits.leaseMs).toISOString() }
         : {}),
       ...(options.parentRunId ? { parentRunId: options.parentRunId, parentStepPath: options.parentStepPath } : {}),
+      ...(Object.keys(subFlows).length > 0 ? { subFlows } : {}),
     };
     await this.store.createRun(run);
     return run;
@@ -137,19 +145,26 @@ export class Engine {
 
   /**
    * Executes (or continues) a run until it succeeds, fails, is cancelled or parks waiting.
-   * Concurrent calls for one run in this process share one execution; another process's live
-   * claim makes this return the run untouched.
+   * Concurrent calls for one run in this process share one execution. A run held by a process
+   * that died on this host is taken over; one held by a live process is returned untouched.
    */
-  executeRun(runId: string, options: { takeOverFrom?: string } = {}): Promise<RunRecord> {
-    return this.track(runId, (abort) => this.claimAndExecute(runId, abort, options.takeOverFrom));
+  executeRun(runId: string): Promise<RunRecord> {
+    return this.track(runId, (abort) => this.claimAndExecute(runId, abort));
   }
 
   /**
    * Starts a run and executes it here at once: the run is created already claimed by this
-   * process, saving the claim's round trip. What `staffwire run` and the demo do.
+   * process, saving the claim's round trip. What `staffwire run` and the demo do. `onCreated`
+   * hears of the run once it exists, before it executes.
    */
-  async runNow(flow: CompiledFlow, input: unknown, options: Omit<StartRunOptions, 'claimed'> = {}): Promise<RunRecord> {
-    const run = await this.startRun(flow, input, { ...options, claimed: true });
+  async runNow(
+    flow: CompiledFlow,
+    input: unknown,
+    options: Omit<StartRunOptions, 'claimed'> & { onCreated?: (run: RunRecord) => void } = {},
+  ): Promise<RunRecord> {
+    const { onCreated, ...start } = options;
+    const run = await this.startRun(flow, input, { ...start, claimed: true });
+    onCreated?.(run);
     return this.track(run.id, (abort) => this.executeOwned(run, flow, [], abort));
   }
 
@@ -166,15 +181,18 @@ export class Engine {
     return promise;
   }
 
-  private async claimAndExecute(runId: string, abort: AbortController, takeOverFrom?: string): Promise<RunRecord> {
+  private async claimAndExecute(runId: string, abort: AbortController): Promise<RunRecord> {
     const store = this.store;
     const now = this.services.now();
     const existing = await store.getRun(runId);
     if (!existing) throw new InputError(`no run with id ${runId}`, 'run.not_found');
     if (TERMINAL_STATUSES.includes(existing.status)) return existing;
+    const takeOverFrom =
+      existing.owner && existing.owner !== this.owner && ownerIsDeadOnThisHost(existing.owner) ? existing.owner : undefined;
     const leaseUntil = new Date(now.getTime() + this.limits.leaseMs).toISOString();
     const running = { status: 'running' as const, startedAt: existing.startedAt ?? now.toISOString(), updatedAt: now.toISOString(), waitingUntil: undefined };
     if (!(await store.claimRun(runId, this.owner, leaseUntil, now.toISOString(), takeOverFrom, running))) return existing;
+    if (takeOverFrom) this.options.log.info({ runId, previousOwner: takeOverFrom }, 'took over a run whose process is gone');
     const run: RunRecord = { ...existing, ...running, owner: this.owner, leaseUntil };
     delete run.waitingUntil;
     try {
@@ -182,85 +200,136 @@ export class Engine {
       const flow = await this.flowOf(run);
       return await this.executeOwned(run, flow, await store.listSteps(runId), abort);
     } catch (err) {
-      await store.releaseRun(runId, this.owner);
+      await this.releaseQuietly(runId);
+      if (err instanceof StoreUnavailableError) throw new RunInterruptedError(runId, err);
       throw err;
     }
   }
 
   /** Executes a run this process has claimed, and records how the pass ended. */
   private async executeOwned(claimed: RunRecord, flow: CompiledFlow, records: StepRecord[], abort: AbortController): Promise<RunRecord> {
-    const store = this.store;
     const runId = claimed.id;
-    let run = claimed;
-    let released = false;
+    const execution = new RunExecution(claimed, flow, records, this.services, abort.signal);
+    let outcome: { output: unknown } | { error: unknown };
     try {
-      const execution = new RunExecution(run, flow, records, this.services, abort.signal);
-      let outcome: { output: unknown } | { error: unknown };
-      try {
-        outcome = { output: await execution.execute() };
-      } catch (err) {
-        outcome = { error: err };
+      outcome = { output: await execution.execute() };
+    } catch (err) {
+      outcome = { error: err };
+    }
+    try {
+      if ('error' in outcome) {
+        const err = outcome.error;
+        if (err instanceof StoreUnavailableError) throw err;
+        // Another process took the run over, or it was cancelled: whatever this pass still
+        // holds is not this process's to write.
+        if (err instanceof RunFencedError) return await this.lost(runId, err);
       }
-      // The outcome, the last checkpoints and the release of the claim are one write.
+      // The outcome, the last checkpoints and the release of the claim are one write, fenced.
       const steps = execution.takePending();
       const release = { owner: undefined, leaseUntil: undefined };
-      released = true;
-      if ('output' in outcome) {
-        return await this.finish(runId, { status: 'succeeded', output: outcome.output ?? null, error: undefined, ...release }, steps);
-      }
+      const fenced = { steps, owner: this.owner };
+      if ('output' in outcome) return await this.finish(claimed, { status: 'succeeded', output: outcome.output ?? null, error: undefined, ...release }, fenced);
       const err = outcome.error;
       if (err instanceof WaitSignal) {
         const until = err.until.toISOString();
-        await store.setTimer({ id: runId, runId, fireAt: until });
-        run = await store.updateRun(runId, { status: 'waiting', waitingUntil: until, updatedAt: this.services.now().toISOString(), ...release }, steps);
+        const run = await this.store.updateRun(
+          runId,
+          { status: 'waiting', waitingUntil: until, updatedAt: this.services.now().toISOString(), ...release },
+          { ...fenced, timer: until },
+        );
+        this.written(steps);
         this.options.onWaiting?.(run);
         return run;
       }
       if (err instanceof CancelledSignal) {
+        // Cancelled here or by another process, or the claim was lost: the record says which.
         return await this.finish(
-          runId,
+          claimed,
           { status: 'cancelled', error: { code: 'cancelled', message: 'run cancelled', category: 'cancelled' }, ...release },
-          steps,
+          fenced,
         );
       }
       const error = err instanceof StepFailedError ? err.record : toErrorRecord(err, '');
       if (!(err instanceof StepFailedError)) execution.log.error({ err }, 'run failed outside any step');
-      return await this.finish(runId, { status: 'failed', error, ...release }, steps);
-    } finally {
-      if (!released) await store.releaseRun(runId, this.owner);
+      return await this.finish(claimed, { status: 'failed', error, ...release }, fenced);
+    } catch (err) {
+      if (err instanceof RunFencedError) return this.lost(runId, err);
+      if (err instanceof StoreUnavailableError) {
+        await this.releaseQuietly(runId);
+        throw new RunInterruptedError(runId, err);
+      }
+      throw err;
     }
   }
 
-  private async finish(runId: string, patch: Partial<RunRecord>, steps: StepRecord[]): Promise<RunRecord> {
-    const current = await this.store.getRun(runId);
-    // A cancellation recorded by another process while this one executed wins.
-    if (current?.status === 'cancelled') return this.store.updateRun(runId, { owner: undefined, leaseUntil: undefined }, steps);
-    const now = this.services.now().toISOString();
-    const run = await this.store.updateRun(runId, { ...patch, finishedAt: now, updatedAt: now, waitingUntil: undefined }, steps);
-    this.options.onFinished?.(run);
+  /** This process no longer holds the run: it stops, writes nothing, and reports the run as the store has it. */
+  private async lost(runId: string, err: RunFencedError): Promise<RunRecord> {
+    if (err.status !== 'cancelled') {
+      this.options.log.warn({ runId, status: err.status, owner: err.owner }, 'lost the claim on a run; stopped before its next step');
+    }
+    const run = await this.store.getRun(runId);
+    if (!run) throw new InputError(`run ${runId} no longer exists`, 'run.not_found');
     return run;
   }
 
-  /** Makes a failed run executable again from its failed step; completed steps stay completed. */
+  private async finish(run: RunRecord, patch: Partial<RunRecord>, write: { steps: StepRecord[]; owner: string }): Promise<RunRecord> {
+    const now = this.services.now().toISOString();
+    // A parent is woken through the store, so a parent parked by any process continues.
+    const wake = run.parentRunId ? { runId: run.parentRunId, at: now } : undefined;
+    const finished = await this.store.updateRun(
+      run.id,
+      { ...patch, finishedAt: now, updatedAt: now, waitingUntil: undefined },
+      { ...write, timer: null, ...(wake ? { wake } : {}) },
+    );
+    this.written(write.steps);
+    this.options.onFinished?.(finished);
+    return finished;
+  }
+
+  private written(steps: readonly StepRecord[]): void {
+    const observer = this.options.onCheckpoint;
+    if (observer) for (const step of steps) observer(step);
+  }
+
+  private async releaseQuietly(runId: string): Promise<void> {
+    try {
+      await this.store.releaseRun(runId, this.owner);
+    } catch (err) {
+      // The store is what failed; the lease lapses on its own, and a resume on this host sees the
+      // process is gone.
+      this.options.log.warn({ runId, err: (err as Error).message }, 'could not release the claim on a run');
+    }
+  }
+
+  /**
+   * Makes a failed run executable again from its failed step; completed steps stay completed.
+   * A sub-flow is never started afresh: a failed one continues from its own failed step, a
+   * cancelled one is continued, and a finished one's output is reused, so no call it made goes
+   * out again under a new key.
+   */
   async retryRun(runId: string): Promise<RunRecord> {
     const run = await this.store.getRun(runId);
     if (!run) throw new InputError(`no run with id ${runId}`, 'run.not_found');
     if (run.status !== 'failed') {
       throw new InputError(`run ${runId} is ${run.status}; only failed runs can be retried`, 'run.not_failed');
     }
-    const failed = (await this.store.listSteps(runId)).filter((s) => s.status === 'failed');
-    // A failed sub-flow continues from its own failed step: a fresh child would repeat the calls
-    // it completed, under new idempotency keys. Its run step keeps the record naming the child.
-    const continued = new Set<string>();
+    return this.reopen(run);
+  }
+
+  private async reopen(run: RunRecord): Promise<RunRecord> {
+    const failed = (await this.store.listSteps(run.id)).filter((s) => s.status === 'failed');
+    // Run steps keep their record, which names the child the step goes back to.
+    const keep = new Set<string>();
     for (const step of failed) {
       const childRunId = step.state?.childRunId;
-      if (typeof childRunId === 'string' && (await this.store.getRun(childRunId))?.status === 'failed') {
-        await this.retryRun(childRunId);
-        continued.add(step.path);
-      }
+      if (typeof childRunId !== 'string') continue;
+      const child = await this.store.getRun(childRunId);
+      if (!child) continue;
+      if (child.status === 'failed' || child.status === 'cancelled') await this.reopen(child);
+      keep.add(step.path);
     }
-    await this.store.deleteSteps(runId, failed.filter((s) => !continued.has(s.path)).map((s) => s.path));
-    return this.store.updateRun(runId, {
+    await this.store.deleteSteps(run.id, failed.filter((s) => !keep.has(s.path)).map((s) => s.path));
+    return this.store.updateRun(run.id, {
       status: 'queued',
       error: undefined,
       finishedAt: undefined,
@@ -268,44 +337,59 @@ export class Engine {
     });
   }
 
-  /** Cancels a run that has not finished; an execution in this process stops at its next step. */
+  /**
+   * Cancels a run that has not finished, and the sub-flow runs it started. The record is what
+   * counts: a process executing the run finds it at its next checkpoint and stops before its
+   * next side effect; one in this process is stopped at once.
+   */
   async cancelRun(runId: string): Promise<RunRecord> {
     const run = await this.store.getRun(runId);
     if (!run) throw new InputError(`no run with id ${runId}`, 'run.not_found');
     if (TERMINAL_STATUSES.includes(run.status)) {
       throw new InputError(`run ${runId} already ${run.status}`, 'run.finished');
     }
-    this.executing.get(runId)?.abort.abort();
-    await this.store.deleteTimer(runId);
+    return this.cancelTree(run);
+  }
+
+  private async cancelTree(run: RunRecord): Promise<RunRecord> {
     const now = this.services.now().toISOString();
-    return this.store.updateRun(runId, {
-      status: 'cancelled',
-      finishedAt: now,
-      updatedAt: now,
-      waitingUntil: undefined,
-      error: { code: 'cancelled', message: 'run cancelled', category: 'cancelled' },
-    });
+    const cancelled = await this.store.updateRun(
+      run.id,
+      {
+        status: 'cancelled',
+        finishedAt: now,
+        updatedAt: now,
+        waitingUntil: undefined,
+        owner: undefined,
+        leaseUntil: undefined,
+        error: { code: 'cancelled', message: 'run cancelled', category: 'cancelled' },
+      },
+      { timer: null },
+    );
+    this.executing.get(run.id)?.abort.abort();
+    for (const child of await this.store.listRuns({ parentRunId: run.id, status: ['queued', 'running', 'waiting'] })) {
+      await this.cancelTree(child);
+    }
+    return cancelled;
   }
 
   /**
-   * Runs another process left behind: queued or running with a lapsed claim or a claim by a
-   * process on this host that no longer exists, and waiting runs already due. Returns them with
-   * the owner to take over from.
+   * Runs another process left behind: queued, running with a lapsed claim or a claim by a
+   * process on this host that no longer exists, and waiting runs already due.
    */
-  async interruptedRuns(): Promise<{ run: RunRecord; takeOverFrom?: string }[]> {
+  async interruptedRuns(): Promise<RunRecord[]> {
     const now = this.services.now().toISOString();
     const candidates = await this.store.listRuns({ status: ['queued', 'running', 'waiting'] });
-    const found: { run: RunRecord; takeOverFrom?: string }[] = [];
+    const found: RunRecord[] = [];
     for (const run of candidates.reverse()) {
       if (run.status === 'waiting') {
-        if (run.waitingUntil !== undefined && run.waitingUntil <= now && !run.owner) found.push({ run });
-      } else if (!run.owner || !run.leaseUntil || run.leaseUntil < now) found.push({ run });
-      else if (ownerIsDeadOnThisHost(run.owner)) found.push({ run, takeOverFrom: run.owner });
+        if (run.waitingUntil !== undefined && run.waitingUntil <= now && !run.owner) found.push(run);
+      } else if (!run.owner || !run.leaseUntil || run.leaseUntil < now || ownerIsDeadOnThisHost(run.owner)) found.push(run);
     }
     return found;
   }
 
-  async flowOf(run: RunRecord): Promise<CompiledFlow> {
+  async flowOf(run: Pick<RunRecord, 'id' | 'flowHash'>): Promise<CompiledFlow> {
     const cached = this.compiled.get(run.flowHash);
     if (cached) return cached;
     const content = await this.store.getFlowContent(run.flowHash);
@@ -313,7 +397,35 @@ export class Engine {
     return this.compile(JSON.parse(content) as FlowDefinition);
   }
 
-  private async subFlow(id: string): Promise<CompiledFlow> {
+  private async storeFlow(flow: CompiledFlow): Promise<void> {
+    if (this.storedFlows.has(flow.hash)) return;
+    await this.store.putFlowContent(flow.hash, flow.content);
+    this.storedFlows.add(flow.hash);
+  }
+
+  /**
+   * The versions of every sub-flow a new run can reach, as they are now, stored with their
+   * content: editing a flow file never changes runs already under way, their children included.
+   * A sub-flow not found now is left out; its run step then fails with a clear error.
+   */
+  private async pinSubFlows(flow: CompiledFlow): Promise<Record<string, string>> {
+    const pinned: Record<string, string> = {};
+    const pending = [...flow.subFlows];
+    for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+      if (Object.hasOwn(pinned, id)) continue;
+      const definition = await this.options.flows?.get(id);
+      if (!definition) continue;
+      const child = this.compile(definition, id);
+      await this.storeFlow(child);
+      pinned[id] = child.hash;
+      pending.push(...child.subFlows);
+    }
+    return pinned;
+  }
+
+  private async subFlow(id: string, parent: RunRecord): Promise<CompiledFlow> {
+    const hash = parent.subFlows?.[id];
+    if (hash !== undefined) return this.flowOf({ id: parent.id, flowHash: hash });
     const definition = await this.options.flows?.get(id);
     if (!definition) throw new InputError(`sub-flow "${id}" was not found in the flow folders`, 'run.flow_not_found');
     return this.compile(definition, id);
@@ -330,13 +442,19 @@ export class Engine {
     this.leaseTimer = undefined;
   }
 
+  /**
+   * Keeps this process's claims alive. A claim that cannot be renewed was lost (taken over, or
+   * the run cancelled): its execution is stopped; fenced writes make sure it writes nothing
+   * even if it is mid-call. A store that cannot be written now is tried again next round.
+   */
   private async renewLeases(): Promise<void> {
-    const now = this.services.now();
-    const leaseUntil = new Date(now.getTime() + this.limits.leaseMs).toISOString();
+    const leaseUntil = new Date(this.services.now().getTime() + this.limits.leaseMs).toISOString();
     for (const [runId, { abort }] of this.executing) {
-      const run = await this.store.getRun(runId);
-      if (run?.status === 'cancelled') abort.abort();
-      else await this.store.claimRun(runId, this.owner, leaseUntil, now.toISOString());
+      try {
+        if (!(await this.store.renewLease(runId, this.owner, leaseUntil))) abort.abort();
+      } catch (err) {
+        this.options.log.warn({ runId, err: (err as Error).message }, 'could not renew the claim on a run; trying again');
+      }
     }
   }
 }

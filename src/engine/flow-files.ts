@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors/index.js';
+import { decodeJsonText } from '../json/json-text.js';
 import type { FlowCatalog } from './engine.js';
 import type { FlowDefinition } from './flow-types.js';
 
@@ -24,10 +25,10 @@ export class FlowFiles implements FlowCatalog {
       for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
         const file = join(dir, name);
         try {
-          const definition = JSON.parse(readFileSync(file, 'utf8')) as FlowDefinition;
+          const definition = JSON.parse(decodeJsonText(readFileSync(file), file)) as FlowDefinition;
           if (typeof definition?.id === 'string') found.push({ id: definition.id, file, definition });
         } catch {
-          // Not a readable flow: `staffwire validate` reports it; lookups by id skip it.
+          // Not a readable flow (not JSON, not UTF-8, too deep): `staffwire validate` reports it; lookups by id skip it.
         }
       }
     }

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import { ExpressionError, StaffwireError, WaitSignal } from '../errors/index.js';
+import { setOwn } from '../json/set-own.js';
+import { ExpressionError, StaffwireError, StoreUnavailableError, WaitSignal } from '../errors/index.js';
 import type { ConnectorRegistry } from '../connector-kit/registry.js';
 import type { ConnectionConfig } from '../connector-kit/connection.js';
 import type { ErrorRecord, RunRecord, StepRecord } from '../store/records.js';
-import type { Store } from '../store/store.js';
+import { RunFencedError, type Store } from '../store/store.js';
 import type { CompiledFlow, CompiledStep } from './compiled-flow.js';
 import type { Scope } from './expressions/scope.js';
 import type { CompiledValue } from './expressions/template.js';
@@ -29,16 +30,25 @@ export interface ExecutionServices {
   connectors: ConnectorRegistry;
   connections: Record<string, ConnectionConfig>;
   log: Logger;
+  /** This process's name as a run's owner: every checkpoint is fenced on it. */
+  owner: string;
   now(): Date;
   /** Retry delays up to this are slept in place; longer ones park the run. */
   inlineRetryMaxMs: number;
+  /** How long a claim holds: a sub-flow held by another process is looked at again after this. */
+  leaseMs: number;
   newRunId(): string;
-  subFlow(id: string): Promise<CompiledFlow>;
-  startRun(flow: CompiledFlow, input: unknown, options: { runId: string; parentRunId: string; parentStepPath: string }): Promise<RunRecord>;
+  /** The flow a `run` step of `parent` starts: the version the parent was pinned to. */
+  subFlow(id: string, parent: RunRecord): Promise<CompiledFlow>;
+  startRun(
+    flow: CompiledFlow,
+    input: unknown,
+    options: { runId: string; parentRunId: string; parentStepPath: string; subFlows?: Record<string, string> },
+  ): Promise<RunRecord>;
   executeRun(runId: string): Promise<RunRecord>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
-  /** Observer of every checkpoint, for progress output. */
-  onCheckpoint: ((step: StepRecord) => void) | undefined;
+  /** Told of checkpoints once they are written, for progress output. */
+  written(steps: readonly StepRecord[]): void;
 }
 
 const EXECUTORS: { [K in CompiledStep['kind']]: StepExecutor<Extract<CompiledStep, { kind: K }>> } = {
@@ -98,7 +108,7 @@ export class RunExecution {
     let last: unknown;
     for (const step of steps) {
       last = await this.step(step, frame);
-      frame.scope.steps[step.id] = last;
+      setOwn(frame.scope.steps, step.id, last);
     }
     return last;
   }
@@ -170,7 +180,9 @@ export class RunExecution {
           await this.checkpoint(record('succeeded', { finishedAt: this.services.now().toISOString(), output: err.output }), false);
           throw err;
         }
-        if (err instanceof ReturnSignal || err instanceof CancelledSignal) throw err;
+        // Not the step's failure: the run was cancelled, lost to another process, or the store
+        // cannot be written. The step stays as its last checkpoint says.
+        if (err instanceof ReturnSignal || err instanceof CancelledSignal || err instanceof RunFencedError || err instanceof StoreUnavailableError) throw err;
         if (err instanceof WaitSignal) {
           await this.checkpoint(record('waiting'), true);
           throw err;
@@ -213,16 +225,23 @@ export class RunExecution {
    * them in a crash only means recomputing pure work, because every side effect (a call, a
    * sub-flow, parking) first makes everything before it durable, and its own completion too.
    */
-  private async checkpoint(record: StepRecord, durable: boolean): Promise<void> {
+  async checkpoint(record: StepRecord, durable: boolean): Promise<void> {
     this.records.set(record.path, record);
     this.pending.push(record);
-    this.services.onCheckpoint?.(record);
     if (durable) await this.flush();
   }
 
+  /** The checkpoint at `path` as this pass knows it. */
+  recorded(path: string): StepRecord | undefined {
+    return this.records.get(path);
+  }
+
+  /** Writes the pending checkpoints, fenced: a process that no longer holds the run writes nothing. */
   async flush(): Promise<void> {
     const batch = this.takePending();
-    if (batch.length > 0) await this.services.store.putSteps(batch);
+    if (batch.length === 0) return;
+    await this.services.store.putSteps(batch, this.services.owner);
+    this.services.written(batch);
   }
 
   /** Checkpoints not yet written; the engine writes them with the run's outcome. */

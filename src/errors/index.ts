@@ -6,3 +6,8 @@ export * from './raised-error.js';
 export * from './input-error.js';
 export * from './wait-signal.js';
 export * from './usage-error.js';
+export * from './store-unavailable-error.js';
+export * from './run-interrupted-error.js';
+export * from './json-text-error.js';
+export * from './invalid-utf8-error.js';
+export * from './json-too-deep-error.js';

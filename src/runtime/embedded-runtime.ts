@@ -25,8 +25,8 @@ export class EmbeddedRuntime implements Runtime {
     this.limit = pLimit(options.concurrency);
   }
 
-  submit(runId: string, takeOverFrom?: string): Promise<RunRecord> {
-    const promise = this.limit(() => this.engine.executeRun(runId, takeOverFrom ? { takeOverFrom } : {}));
+  submit(runId: string): Promise<RunRecord> {
+    const promise = this.limit(() => this.engine.executeRun(runId));
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
     return promise;
@@ -35,9 +35,9 @@ export class EmbeddedRuntime implements Runtime {
   async start(): Promise<void> {
     this.running = true;
     const interrupted = await this.engine.interruptedRuns();
-    for (const { run, takeOverFrom } of interrupted) {
+    for (const run of interrupted) {
       this.options.log.info({ runId: run.id, previousOwner: run.owner }, 'resuming interrupted run');
-      this.submit(run.id, takeOverFrom).catch((err: unknown) => this.options.log.error({ err, runId: run.id }, 'resume failed'));
+      this.submit(run.id).catch((err: unknown) => this.options.log.error({ err, runId: run.id }, 'resume failed'));
     }
     await this.fireDueTimers();
   }

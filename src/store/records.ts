@@ -29,6 +29,8 @@ export interface RunRecord {
   error?: ErrorRecord;
   parentRunId?: string;
   parentStepPath?: string;
+  /** Content hash of each sub-flow this run may start, fixed when its top-level run started. */
+  subFlows?: Record<string, string>;
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;

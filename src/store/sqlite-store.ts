@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { RunQuery, RunRecord, StepRecord, TimerRecord } from './records.js';
-import { RunExistsError, RunNotFoundError, type Store } from './store.js';
+import { StoreUnavailableError } from '../errors/index.js';
+import { TERMINAL_STATUSES, type RunQuery, type RunRecord, type RunStatus, type StepRecord, type TimerRecord } from './records.js';
+import { RunExistsError, RunFencedError, RunNotFoundError, type RunWrite, type Store } from './store.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -10,7 +11,19 @@ export interface SqliteStoreOptions {
    * `full` also keeps the last commits through power loss, at one fsync per checkpoint.
    */
   synchronous?: 'normal' | 'full';
+  /**
+   * Opens the file for reading only and writes nothing, not even the schema: for commands that
+   * only read (`runs list`, `runs show`), which then work on a read-only data directory. A file
+   * that does not exist reads as an empty store.
+   */
+  readonly?: boolean;
+  /** How long a write waits for another process's write lock before failing as `store.busy`. Default 5000. */
+  busyTimeoutMs?: number;
+  /** Names the setting that chose the file, for messages. Default `dataDir`. */
+  setting?: string;
 }
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS flows (hash TEXT PRIMARY KEY, content TEXT NOT NULL);
@@ -54,17 +67,40 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly tx;
+  private readonly busyTimeoutMs: number;
+  private readonly setting: string;
+  /** The file's identity when opened: a different one, or none, means it was deleted or replaced. */
+  private readonly identity: { dev: number; ino: number } | undefined;
 
-  constructor(file: string, options: SqliteStoreOptions = {}) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.db.pragma('busy_timeout = 5000');
-    // Checkpoints copy the WAL into the database with an fsync each; doing it every ~40 MB of
-    // WAL instead of every 4 MB takes most of that cost off the checkpoint path of runs.
-    this.db.pragma('wal_autocheckpoint = 10000');
-    this.db.exec(SCHEMA);
+  constructor(
+    private readonly file: string,
+    options: SqliteStoreOptions = {},
+  ) {
+    this.busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    this.setting = options.setting ?? 'dataDir';
+    let inMemory = file === ':memory:' || (options.readonly === true && !existsSync(file));
+    if (!inMemory) this.prepareFolder();
+    try {
+      this.db = inMemory ? new Database(':memory:') : options.readonly ? openForReading(file) : new Database(file);
+      // A file another process has only just created reads as empty until its tables exist.
+      if (options.readonly && !inMemory && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'state'").get()) {
+        this.db.close();
+        this.db = new Database(':memory:');
+        inMemory = true;
+      }
+      if (!options.readonly || inMemory) {
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      }
+      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+      // Checkpoints copy the WAL into the database with an fsync each; doing it every ~40 MB of
+      // WAL instead of every 4 MB takes most of that cost off the checkpoint path of runs.
+      this.db.pragma('wal_autocheckpoint = 10000');
+      if (!options.readonly || inMemory) this.db.exec(SCHEMA);
+    } catch (err) {
+      throw this.translate(err);
+    }
+    this.identity = inMemory ? undefined : fileIdentity(file);
     const db = this.db;
     this.stmt = {
       putFlow: db.prepare('INSERT OR IGNORE INTO flows (hash, content) VALUES (?, ?)'),
@@ -73,6 +109,10 @@ export class SqliteStore implements Store {
         'INSERT INTO runs (id, flow_id, status, parent_run_id, created_at, owner, lease_until, body) VALUES (@id, @flowId, @status, @parentRunId, @createdAt, @owner, @leaseUntil, @body)',
       ),
       getRun: db.prepare<[string], { body: string }>('SELECT body FROM runs WHERE id = ?'),
+      holder: db.prepare<[string], { status: RunStatus; owner: string | null }>('SELECT status, owner FROM runs WHERE id = ?'),
+      renewLease: db.prepare<[string, string], { body: string }>(
+        `SELECT body FROM runs WHERE id = ? AND owner = ? AND status NOT IN ('succeeded', 'failed', 'cancelled')`,
+      ),
       replaceRun: db.prepare(
         `UPDATE runs SET flow_id = @flowId, status = @status, parent_run_id = @parentRunId, created_at = @createdAt,
            owner = @owner, lease_until = @leaseUntil, body = @body
@@ -92,6 +132,9 @@ export class SqliteStore implements Store {
       deleteStep: db.prepare('DELETE FROM steps WHERE run_id = ? AND path = ?'),
       setTimer: db.prepare('INSERT OR REPLACE INTO timers (id, run_id, fire_at) VALUES (?, ?, ?)'),
       deleteTimer: db.prepare('DELETE FROM timers WHERE id = ?'),
+      setEarlierTimer: db.prepare(
+        'INSERT INTO timers (id, run_id, fire_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET fire_at = min(fire_at, excluded.fire_at)',
+      ),
       dueTimers: db.prepare<[string, number], { id: string; run_id: string; fire_at: string }>(
         'SELECT id, run_id, fire_at FROM timers WHERE fire_at <= ? ORDER BY fire_at LIMIT ?',
       ),
@@ -122,13 +165,24 @@ export class SqliteStore implements Store {
     // Read-then-write transactions begin IMMEDIATE: a deferred one that reads first fails at once
     // with SQLITE_BUSY when another process wrote meanwhile, instead of waiting out busy_timeout.
     this.tx = {
-      updateRun: db.transaction((id: string, patch: Partial<Omit<RunRecord, 'id'>>, steps: readonly StepRecord[]): RunRecord => {
+      updateRun: db.transaction((id: string, patch: Partial<Omit<RunRecord, 'id'>>, write: RunWrite): RunRecord => {
         const row = stmt.getRun.get(id);
         if (!row) throw new RunNotFoundError(id);
-        for (const step of steps) stmt.putStep.run(step.runId, step.path, JSON.stringify(step));
-        const run = applyPatch(JSON.parse(row.body) as RunRecord, patch);
+        const current = JSON.parse(row.body) as RunRecord;
+        if (write.owner !== undefined) checkFence(id, write.owner, current.status, current.owner);
+        for (const step of write.steps ?? []) stmt.putStep.run(step.runId, step.path, JSON.stringify(step));
+        if (write.timer === null) stmt.deleteTimer.run(id);
+        else if (write.timer !== undefined) stmt.setEarlierTimer.run(id, id, write.timer);
+        if (write.wake) stmt.setEarlierTimer.run(write.wake.runId, write.wake.runId, write.wake.at);
+        const run = applyPatch(current, patch);
         stmt.replaceRun.run(runRow(run));
         return run;
+      }).immediate,
+      renewLease: db.transaction((id: string, owner: string, leaseUntil: string): boolean => {
+        const row = stmt.renewLease.get(id, owner);
+        if (!row) return false;
+        stmt.replaceRun.run(runRow({ ...(JSON.parse(row.body) as RunRecord), leaseUntil }));
+        return true;
       }).immediate,
       // The body mirrors the owner columns so readers of the record see who holds it; both change in
       // one transaction so that another process never sees, or overwrites, one without the other.
@@ -152,9 +206,14 @@ export class SqliteStore implements Store {
         stmt.putIdem.run(scope, key, value, expiresAt);
         return undefined;
       }).immediate,
-      putSteps: db.transaction((steps: readonly StepRecord[]) => {
+      putSteps: db.transaction((steps: readonly StepRecord[], owner: string | undefined) => {
+        if (owner !== undefined && steps.length > 0) {
+          const runId = steps[0]!.runId;
+          const holder = stmt.holder.get(runId);
+          checkFence(runId, owner, holder?.status, holder?.owner ?? undefined);
+        }
         for (const step of steps) stmt.putStep.run(step.runId, step.path, JSON.stringify(step));
-      }),
+      }).immediate,
       markEventSeen: db.transaction((source: string, eventId: string, expiresAt: string): boolean => {
         const existing = stmt.getSeen.get(source, eventId);
         if (existing && existing.expires_at > new Date().toISOString()) return false;
@@ -165,29 +224,31 @@ export class SqliteStore implements Store {
   }
 
   async putFlowContent(hash: string, content: string): Promise<void> {
-    this.stmt.putFlow.run(hash, content);
+    this.write(() => this.stmt.putFlow.run(hash, content));
   }
 
   async getFlowContent(hash: string): Promise<string | undefined> {
-    return this.stmt.getFlow.get(hash)?.content;
+    return this.read(() => this.stmt.getFlow.get(hash)?.content);
   }
 
   async createRun(run: RunRecord): Promise<void> {
-    try {
-      this.stmt.insertRun.run(runRow(run));
-    } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new RunExistsError(run.id);
-      throw err;
-    }
+    this.write(() => {
+      try {
+        this.stmt.insertRun.run(runRow(run));
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new RunExistsError(run.id);
+        throw err;
+      }
+    });
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
-    const row = this.stmt.getRun.get(id);
+    const row = this.read(() => this.stmt.getRun.get(id));
     return row ? (JSON.parse(row.body) as RunRecord) : undefined;
   }
 
-  async updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>, steps: readonly StepRecord[] = []): Promise<RunRecord> {
-    return this.tx.updateRun(id, patch, steps);
+  async updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>, write: RunWrite = {}): Promise<RunRecord> {
+    return this.write(() => this.tx.updateRun(id, patch, write));
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
@@ -208,7 +269,7 @@ export class SqliteStore implements Store {
     const sql = `SELECT body FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
     // SQLite reads a negative limit as none.
     params.push(query.limit ?? -1);
-    const rows = this.db.prepare<unknown[], { body: string }>(sql).all(...params);
+    const rows = this.read(() => this.db.prepare<unknown[], { body: string }>(sql).all(...params));
     return rows.map((row) => JSON.parse(row.body) as RunRecord);
   }
 
@@ -220,81 +281,190 @@ export class SqliteStore implements Store {
     takeOverFrom?: string,
     patch: Partial<Omit<RunRecord, 'id' | 'owner' | 'leaseUntil'>> = {},
   ): Promise<boolean> {
-    return this.tx.claimRun(id, owner, leaseUntil, now, takeOverFrom ?? null, patch);
+    return this.write(() => this.tx.claimRun(id, owner, leaseUntil, now, takeOverFrom ?? null, patch));
+  }
+
+  async renewLease(id: string, owner: string, leaseUntil: string): Promise<boolean> {
+    return this.write(() => this.tx.renewLease(id, owner, leaseUntil));
   }
 
   async releaseRun(id: string, owner: string): Promise<void> {
-    this.tx.releaseRun(id, owner);
+    this.write(() => this.tx.releaseRun(id, owner));
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
-    return this.stmt.listSteps.all(runId).map((row) => JSON.parse(row.body) as StepRecord);
+    return this.read(() => this.stmt.listSteps.all(runId)).map((row) => JSON.parse(row.body) as StepRecord);
   }
 
   async putStep(step: StepRecord): Promise<void> {
-    this.stmt.putStep.run(step.runId, step.path, JSON.stringify(step));
+    this.write(() => this.stmt.putStep.run(step.runId, step.path, JSON.stringify(step)));
   }
 
-  async putSteps(steps: readonly StepRecord[]): Promise<void> {
-    this.tx.putSteps(steps);
+  async putSteps(steps: readonly StepRecord[], owner?: string): Promise<void> {
+    this.write(() => this.tx.putSteps(steps, owner));
   }
 
   async deleteSteps(runId: string, paths: readonly string[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const path of paths) this.stmt.deleteStep.run(runId, path);
-    })();
+    this.write(() =>
+      this.db.transaction(() => {
+        for (const path of paths) this.stmt.deleteStep.run(runId, path);
+      })(),
+    );
   }
 
   async setTimer(timer: TimerRecord): Promise<void> {
-    this.stmt.setTimer.run(timer.id, timer.runId, timer.fireAt);
+    this.write(() => this.stmt.setTimer.run(timer.id, timer.runId, timer.fireAt));
   }
 
   async deleteTimer(id: string): Promise<void> {
-    this.stmt.deleteTimer.run(id);
+    this.write(() => this.stmt.deleteTimer.run(id));
   }
 
   async dueTimers(now: string, limit: number): Promise<TimerRecord[]> {
-    return this.stmt.dueTimers.all(now, limit).map((row) => ({ id: row.id, runId: row.run_id, fireAt: row.fire_at }));
+    return this.read(() => this.stmt.dueTimers.all(now, limit)).map((row) => ({ id: row.id, runId: row.run_id, fireAt: row.fire_at }));
   }
 
   async nextTimer(): Promise<TimerRecord | undefined> {
-    const row = this.stmt.nextTimer.get();
+    const row = this.read(() => this.stmt.nextTimer.get());
     return row ? { id: row.id, runId: row.run_id, fireAt: row.fire_at } : undefined;
   }
 
   async claimIdempotencyKey(scope: string, key: string, value: string, expiresAt: string): Promise<string | undefined> {
-    return this.tx.claimIdempotencyKey(scope, key, value, expiresAt);
+    return this.write(() => this.tx.claimIdempotencyKey(scope, key, value, expiresAt));
   }
 
   async markEventSeen(source: string, eventId: string, expiresAt: string): Promise<boolean> {
-    return this.tx.markEventSeen(source, eventId, expiresAt);
+    return this.write(() => this.tx.markEventSeen(source, eventId, expiresAt));
   }
 
   async purgeExpired(now: string): Promise<number> {
-    return this.db.transaction(() => this.stmt.purgeIdem.run(now).changes + this.stmt.purgeSeen.run(now).changes)();
+    return this.write(() => this.db.transaction(() => this.stmt.purgeIdem.run(now).changes + this.stmt.purgeSeen.run(now).changes)());
   }
 
   async getState(namespace: string, key: string): Promise<unknown> {
-    const row = this.stmt.getState.get(namespace, key);
+    const row = this.read(() => this.stmt.getState.get(namespace, key));
     return row ? JSON.parse(row.value) : undefined;
   }
 
   async setState(namespace: string, key: string, value: unknown): Promise<void> {
-    this.stmt.setState.run(namespace, key, JSON.stringify(value));
+    this.write(() => this.stmt.setState.run(namespace, key, JSON.stringify(value)));
   }
 
   async deleteState(namespace: string, key: string): Promise<void> {
-    this.stmt.deleteState.run(namespace, key);
+    this.write(() => this.stmt.deleteState.run(namespace, key));
   }
 
   async listState(namespace: string, prefix = ''): Promise<{ key: string; value: unknown }[]> {
     const end = prefixEnd(prefix);
-    const rows = end === undefined ? this.stmt.listStateFrom.all(namespace, prefix) : this.stmt.listStateBetween.all(namespace, prefix, end);
+    const rows = this.read(() =>
+      end === undefined ? this.stmt.listStateFrom.all(namespace, prefix) : this.stmt.listStateBetween.all(namespace, prefix, end),
+    );
     return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as unknown }));
   }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  private read<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (err) {
+      throw this.translate(err);
+    }
+  }
+
+  /**
+   * A write first checks that the file is still the one opened: SQLite keeps writing to a file
+   * that was deleted, which would silently lose everything after it.
+   */
+  private write<T>(operation: () => T): T {
+    if (this.identity) {
+      const now = fileIdentity(this.file);
+      if (!now || now.dev !== this.identity.dev || now.ino !== this.identity.ino) {
+        throw new StoreUnavailableError(
+          'store.lost',
+          `the store ${this.file} (data directory set by ${this.setting}) was deleted or replaced while in use; nothing more was written to it. Restore the data directory, or start again with an empty one`,
+          this.file,
+        );
+      }
+    }
+    return this.read(operation);
+  }
+
+  private prepareFolder(): void {
+    const folder = dirname(this.file);
+    try {
+      mkdirSync(folder, { recursive: true });
+      if (!statSync(folder).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a file stands in the way' : code;
+      throw new StoreUnavailableError(
+        code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'store.readonly' : 'store.io',
+        `cannot create the data directory ${folder} (set by ${this.setting}): ${why}. Set it to a folder this user can write`,
+        this.file,
+        { cause: err },
+      );
+    }
+  }
+
+  /** SQLite's failures as what a user can act on; anything else (a bug, a bad record) unchanged. */
+  private translate(err: unknown): unknown {
+    const code = (err as { code?: unknown }).code;
+    if (err instanceof StoreUnavailableError || typeof code !== 'string' || !code.startsWith('SQLITE_')) return err;
+    const at = `the store ${this.file} (data directory set by ${this.setting})`;
+    const make = (problem: ConstructorParameters<typeof StoreUnavailableError>[0], message: string) =>
+      new StoreUnavailableError(problem, message, this.file, { cause: err });
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      return make('store.busy', `${at} is busy: another process held its write lock longer than ${this.busyTimeoutMs} ms (store.busyTimeoutMs)`);
+    }
+    if (code === 'SQLITE_READONLY_DBMOVED') return make('store.lost', `${at} was moved or deleted while in use`);
+    if (code.startsWith('SQLITE_READONLY')) {
+      return make('store.readonly', `${at} is read-only for this user: make ${dirname(this.file)} and the files in it writable, or set the data directory to a writable folder`);
+    }
+    if (code === 'SQLITE_FULL') return make('store.full', `${at} cannot grow: the disk is full`);
+    if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code === 'SQLITE_PERM') {
+      return make('store.io', `${at} cannot be used: ${(err as Error).message} (${code})`);
+    }
+    return err;
+  }
+}
+
+/**
+ * Reading a WAL database needs its -shm file, which a read-only folder cannot get. There, the
+ * reader works on a snapshot of the file instead: once the last writer closed it, the file holds
+ * every commit, and a read-only command only needs a consistent view.
+ */
+function openForReading(file: string): Database.Database {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== 'SQLITE_READONLY_DIRECTORY' && code !== 'SQLITE_CANTOPEN') throw err;
+    db.close();
+    const bytes = readFileSync(file);
+    // Bytes 18 and 19 of the header say WAL (2); an in-memory copy must say rollback journal (1).
+    if (bytes.length > 19) bytes[18] = bytes[19] = 1;
+    return new Database(bytes, { readonly: true });
+  }
+}
+
+function fileIdentity(file: string): { dev: number; ino: number } | undefined {
+  try {
+    const { dev, ino } = statSync(file);
+    return { dev, ino };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Throws unless `owner` holds the run and it has not finished. */
+function checkFence(runId: string, owner: string, status: RunStatus | undefined, holder: string | undefined): void {
+  if (status === undefined || holder !== owner || TERMINAL_STATUSES.includes(status)) {
+    throw new RunFencedError(runId, owner, status, holder);
   }
 }
 

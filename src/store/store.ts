@@ -1,4 +1,23 @@
-import type { RunQuery, RunRecord, StepRecord, TimerRecord } from './records.js';
+import type { RunQuery, RunRecord, RunStatus, StepRecord, TimerRecord } from './records.js';
+
+/** What else an update of a run writes, in the same transaction. */
+export interface RunWrite {
+  /** Checkpoints written with the update (as putSteps), so an outcome and its last steps land together. */
+  steps?: readonly StepRecord[];
+  /**
+   * Fencing: write only while this owner holds the run and it has not finished; otherwise fail
+   * with `RunFencedError`, writing nothing. How a process that lost its claim is kept from
+   * overwriting what the new owner, or a cancellation, recorded.
+   */
+  owner?: string;
+  /**
+   * Sets the run's wake-up timer to this moment, or deletes it (null). A timer already set
+   * earlier stays: it is a wake-up that arrived while the run executed (its child finished).
+   */
+  timer?: string | null;
+  /** Sets another run's timer to this moment unless it is due earlier: a finished child wakes its parent. */
+  wake?: { runId: string; at: string };
+}
 
 /**
  * Everything durable. The engine and runtimes know only this interface; test/store/store-contract.ts
@@ -13,11 +32,11 @@ export interface Store {
   createRun(run: RunRecord): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /**
-   * Fields set to `undefined` in the patch are cleared. `steps`, when given, are written
-   * (as putSteps) in the same transaction, so a run's outcome and its last checkpoints land
-   * together. Fails with `RunNotFoundError`, writing nothing.
+   * Fields set to `undefined` in the patch are cleared; `write` adds steps, a fence and the
+   * run's timer to the same transaction. Fails with `RunNotFoundError` or `RunFencedError`,
+   * writing nothing.
    */
-  updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>, steps?: readonly StepRecord[]): Promise<RunRecord>;
+  updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>, write?: RunWrite): Promise<RunRecord>;
   /** Newest `createdAt` first; every matching run unless the query sets a limit. */
   listRuns(query?: RunQuery): Promise<RunRecord[]>;
   /**
@@ -35,6 +54,11 @@ export interface Store {
     takeOverFrom?: string,
     patch?: Partial<Omit<RunRecord, 'id' | 'owner' | 'leaseUntil'>>,
   ): Promise<boolean>;
+  /**
+   * Extends the lease of an owner that still holds the run. False when the run has another
+   * owner or none, has finished, or does not exist: the caller has lost it and must stop.
+   */
+  renewLease(id: string, owner: string, leaseUntil: string): Promise<boolean>;
   /** Drops the claim when `owner` holds it; does nothing otherwise. */
   releaseRun(id: string, owner: string): Promise<void>;
 
@@ -42,8 +66,11 @@ export interface Store {
   listSteps(runId: string): Promise<StepRecord[]>;
   /** Insert or replace by (runId, path). */
   putStep(step: StepRecord): Promise<void>;
-  /** Like putStep for each, in order, all or none (one transaction). */
-  putSteps(steps: readonly StepRecord[]): Promise<void>;
+  /**
+   * Like putStep for each, in order, all or none (one transaction). With `owner`, fenced as
+   * `RunWrite.owner` on the run of the steps (all steps of one run).
+   */
+  putSteps(steps: readonly StepRecord[], owner?: string): Promise<void>;
   deleteSteps(runId: string, paths: readonly string[]): Promise<void>;
 
   /** Insert or replace by id. */
@@ -85,5 +112,25 @@ export class RunNotFoundError extends Error {
   constructor(readonly runId: string) {
     super(`no run with id ${runId}`);
     this.name = 'RunNotFoundError';
+  }
+}
+
+/**
+ * A fenced write found the run no longer held by the writer: another process took it over, or it
+ * was cancelled or finished meanwhile. Nothing was written.
+ */
+export class RunFencedError extends Error {
+  constructor(
+    readonly runId: string,
+    readonly expectedOwner: string,
+    readonly status: RunStatus | undefined,
+    readonly owner: string | undefined,
+  ) {
+    super(
+      status === undefined
+        ? `run ${runId} no longer exists`
+        : `run ${runId} is no longer held by ${expectedOwner}: it is ${status}${owner ? `, held by ${owner}` : ''}`,
+    );
+    this.name = 'RunFencedError';
   }
 }

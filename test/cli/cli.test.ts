@@ -1,39 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { CountingServer } from '../support/counting-server.js';
+import { useCliWorkspace } from '../support/cli-workspace.js';
 
 describe('staffwire CLI', () => {
-  let dir: string;
-  let server: CountingServer;
-  let url: string;
-  let config: string;
+  const ws = useCliWorkspace('cli');
 
-  beforeAll(async () => {
-    server = new CountingServer();
-    url = await server.start();
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'staffwire-cli-'));
-    config = join(dir, 'staffwire.config.json');
-    writeFileSync(config, JSON.stringify({ dataDir: 'data', flowDirs: ['flows'], connections: { svc: { connector: 'http', baseUrl: url } } }));
-    server.received.length = 0;
-    server.onCall((_call, respond) => respond());
-    return () => rmSync(dir, { recursive: true, force: true });
-  });
-
-  const cli = (args: string[], input?: string) => runCli([...args, '--config', config], input === undefined ? {} : { input });
-  const file = (name: string, content: unknown) => {
-    const path = join(dir, name);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
-    return path;
-  };
+  const cli = (args: string[], input?: string) => ws.cli(args, input === undefined ? {} : { input });
+  const file = (name: string, content: unknown) => ws.file(name, content);
 
   const greeting = {
     id: 'greeting',
@@ -58,7 +33,7 @@ describe('staffwire CLI', () => {
       '  ✓ succeeded done',
     ]);
     expect(result.stdout).toContain('"text": "Hello, Ada!"');
-    expect(server.calls('/greet')[0]!.body).toEqual({ text: 'Hello, Ada!' });
+    expect(ws.server.calls('/greet')[0]!.body).toEqual({ text: 'Hello, Ada!' });
   });
 
   it('reads input from standard input, finds a flow by id, and prints JSON with --json', async () => {
@@ -73,9 +48,9 @@ describe('staffwire CLI', () => {
 
   it('rejects bad input with a clear error and a non-zero exit, creating no run', async () => {
     const flow = file('greeting.json', greeting);
-    const missing = await cli(['run', flow, '--input', join(dir, 'nope.json')]);
+    const missing = await cli(['run', flow, '--input', join(ws.dir, 'nope.json')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe(`staffwire: input file ${join(dir, 'nope.json')} does not exist\n`);
+    expect(missing.stderr).toBe(`staffwire: input file ${join(ws.dir, 'nope.json')} does not exist\n`);
 
     const malformed = await cli(['run', flow, '--input', '-'], '{"name": "Ada",}');
     expect(malformed.code).toBe(2);
@@ -90,7 +65,7 @@ describe('staffwire CLI', () => {
 
   it('exits 1 and names the failed step when a run fails, then retries it from that step', async () => {
     let failSend = true;
-    server.onCall((call, respond) => (call.path === '/greet' && failSend ? respond(400, { error: 'no' }) : respond()));
+    ws.server.onCall((call, respond) => (call.path === '/greet' && failSend ? respond(400, { error: 'no' }) : respond()));
     const flow = file('greeting.json', greeting);
     const failed = await cli(['run', flow, '--input', '-'], '{"name":"Ada"}');
     expect(failed.code).toBe(1);
@@ -109,7 +84,7 @@ describe('staffwire CLI', () => {
     expect(retried.stdout).toContain('"text": "Hello, Ada!"');
     // The send step ran again; the hello step did not (no new checkpoint line for it).
     expect(retried.stdout).not.toContain('hello');
-    expect(server.calls('/greet')).toHaveLength(2);
+    expect(ws.server.calls('/greet')).toHaveLength(2);
     const again = await cli(['runs', 'retry', runId]);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe(`staffwire: run ${runId} is succeeded; only failed runs can be retried\n`);
@@ -144,13 +119,13 @@ describe('staffwire CLI', () => {
   });
 
   it('rejects an invalid configuration with its location, and an inline secret', async () => {
-    writeFileSync(config, '{ "dataDir": 7 }');
-    const wrongType = await runCli(['runs', 'list', '--config', config]);
+    writeFileSync(ws.config, '{ "dataDir": 7 }');
+    const wrongType = await runCli(['runs', 'list', '--config', ws.config]);
     expect(wrongType.code).toBe(2);
-    expect(wrongType.stderr).toBe(`staffwire: invalid configuration:\n${config}:1:3  /dataDir  expected a string, got number (7)\n`);
+    expect(wrongType.stderr).toBe(`staffwire: invalid configuration:\n${ws.config}:1:3  /dataDir  expected a string, got number (7)\n`);
 
-    writeFileSync(config, JSON.stringify({ connections: { svc: { connector: 'http', auth: { type: 'bearer', token: 'abc' } } } }));
-    const inline = await runCli(['runs', 'list', '--config', config]);
+    writeFileSync(ws.config, JSON.stringify({ connections: { svc: { connector: 'http', auth: { type: 'bearer', token: 'abc' } } } }));
+    const inline = await runCli(['runs', 'list', '--config', ws.config]);
     expect(inline.code).toBe(2);
     expect(inline.stderr).toContain('/connections/svc/auth');
     expect(inline.stderr).toContain('secrets must be {"env": "NAME"} references');

@@ -5,17 +5,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collect, runCli, startCli } from '../support/cli.js';
-import { CountingServer } from '../support/counting-server.js';
+import { countedCall, CountingServer } from '../support/counting-server.js';
 
 /** Three side-effecting calls in a row; the kill lands around the second. */
 function flowWithThreeCalls(between: unknown[] = []) {
-  const call = (id: string) => ({
-    id,
-    kind: 'call',
-    action: 'http.request',
-    connection: 'svc',
-    with: { method: 'POST', url: `/${id}`, body: { runId: '${ $run.id }', step: id } },
-  });
+  const call = countedCall;
   return {
     id: 'crash-test',
     version: '1',

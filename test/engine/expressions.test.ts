@@ -46,6 +46,24 @@ describe('${ } values', () => {
 
     expect(await evaluate(value, scope({ input }))).toEqual({ a: [42, 'x', { b: 'Ada' }], kept: null });
   });
+
+  describe('a key named __proto__ is data, like any other key', () => {
+    // JSON.parse, as flows are read, makes `__proto__` an own key; an object literal would set the prototype.
+    it.each([
+      { name: 'a value', template: '{"__proto__": "${ $input.x }", "a": "${ $input.a }"}', expected: 'X' },
+      { name: 'an object', template: '{"__proto__": { "polluted": "${ $input.x }" }, "a": "${ $input.a }"}', expected: { polluted: 'X' } },
+      { name: 'an object built by JSONata', template: '{"__proto__": "${ {\\"polluted\\": $input.x} }", "a": "${ $input.a }"}', expected: { polluted: 'X' } },
+    ])('keeps an own __proto__ key holding $name, and the prototype of the result', async ({ template, expected }) => {
+      const result = (await evaluate(JSON.parse(template), scope({ input: { x: 'X', a: 1 } })))!;
+
+      expect(Object.getOwnPropertyNames(result)).toEqual(['__proto__', 'a']);
+      expect(Object.getOwnPropertyDescriptor(result, '__proto__')).toMatchObject({ value: expected, enumerable: true });
+      expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+      expect((result as { polluted?: unknown }).polluted).toBeUndefined();
+      expect(JSON.parse(JSON.stringify(result))).toEqual(JSON.parse(`{"__proto__": ${JSON.stringify(expected)}, "a": 1}`));
+      expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    });
+  });
 });
 
 describe('scope variables', () => {
@@ -98,6 +116,18 @@ describe('scope variables', () => {
       { input: 'L', step: 'from first', item: 'x', index: 0, run: runInfo, error: { code: 'Boom', message: 'item x', category: 'raised', step: 'each[0].boom' } },
       { input: 'L', step: 'from first', item: 'y', index: 1, run: runInfo, error: { code: 'Boom', message: 'item y', category: 'raised', step: 'each[1].boom' } },
     ]);
+  });
+
+  it('keeps the output of a step with id __proto__ readable as $steps.__proto__, without touching the prototype of $steps', async () => {
+    const flow = defineFlow([
+      { id: '__proto__', kind: 'set', values: { polluted: 'yes' } },
+      { id: 'read', kind: 'set', values: { own: '${$steps.__proto__.polluted}', ids: '${$keys($steps)}' } },
+    ]);
+
+    const { run } = await h.runFlow(flow);
+
+    expect(run).toMatchObject({ status: 'succeeded', output: { own: 'yes', ids: '__proto__' } });
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
   it('fails the step with expression.evaluation, naming the expression, when evaluation fails', async () => {

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/errors/index.js';
 import type { RunRecord } from '../../src/store/records.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { describeStoreContract } from './store-contract.js';
@@ -28,8 +29,8 @@ describe('SqliteStore', () => {
   let file: string;
   const opened: SqliteStore[] = [];
 
-  function open(): SqliteStore {
-    const store = new SqliteStore(file);
+  function open(options: ConstructorParameters<typeof SqliteStore>[1] = {}): SqliteStore {
+    const store = new SqliteStore(file, options);
     opened.push(store);
     return store;
   }
@@ -110,6 +111,67 @@ describe('SqliteStore', () => {
     const b = open();
     expect(await a.claimIdempotencyKey('lark', 'key-1', 'from-a', '2999-01-01T00:00:00.000Z')).toBeUndefined();
     expect(await b.claimIdempotencyKey('lark', 'key-1', 'from-b', '2999-01-01T00:00:00.000Z')).toBe('from-a');
+  });
+
+  it('refuses every write once its file was deleted, naming the file, and writes nothing elsewhere', async () => {
+    const store = open();
+    await store.createRun(RUN);
+    rmSync(join(dir, 'data'), { recursive: true, force: true });
+    const refused = store.updateRun(RUN.id, { status: 'running' });
+    await expect(refused).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(refused).rejects.toMatchObject({ code: 'store.lost', location: file });
+    await expect(refused).rejects.toThrow(`the store ${file} (data directory set by dataDir) was deleted or replaced while in use`);
+    await expect(store.putSteps([])).rejects.toMatchObject({ code: 'store.lost' });
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('refuses writes once its file was replaced by another one', async () => {
+    const store = open();
+    await store.createRun(RUN);
+    renameSync(file, `${file}.moved`);
+    writeFileSync(file, '');
+    await expect(store.setState('ns', 'k', 1)).rejects.toMatchObject({ code: 'store.lost' });
+  });
+
+  it('says the store is busy, naming the file and the setting, when another process holds the write lock too long', async () => {
+    const store = open({ busyTimeoutMs: 50 });
+    await store.createRun(RUN);
+    const lock = new Database(file);
+    lock.exec('BEGIN IMMEDIATE');
+    try {
+      const refused = store.updateRun(RUN.id, { status: 'running' });
+      await expect(refused).rejects.toMatchObject({ code: 'store.busy', location: file });
+      await expect(refused).rejects.toThrow('another process held its write lock longer than 50 ms (store.busyTimeoutMs)');
+    } finally {
+      lock.exec('ROLLBACK');
+      lock.close();
+    }
+    await store.updateRun(RUN.id, { status: 'running' });
+    expect((await store.getRun(RUN.id))?.status).toBe('running');
+  });
+
+  it('opened read-only, reads what is there and refuses writes as read-only', async () => {
+    const writer = open();
+    await writer.createRun(RUN);
+    await writer.close();
+    const reader = open({ readonly: true });
+    expect(await reader.getRun(RUN.id)).toEqual(RUN);
+    expect(await reader.listRuns()).toHaveLength(1);
+    await expect(reader.createRun({ ...RUN, id: 'run_2' })).rejects.toMatchObject({ code: 'store.readonly' });
+  });
+
+  it('opened read-only on a file that does not exist, reads as empty and creates nothing', async () => {
+    const reader = open({ readonly: true });
+    expect(await reader.listRuns()).toEqual([]);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
+  it('names the folder when the data directory cannot be created', () => {
+    writeFileSync(join(dir, 'a-file'), '');
+    const blocked = join(dir, 'a-file', 'data', 'staffwire.db');
+    expect(() => new SqliteStore(blocked, { setting: 'dataDir in staffwire.config.json' })).toThrow(
+      `cannot create the data directory ${join(dir, 'a-file', 'data')} (set by dataDir in staffwire.config.json)`,
+    );
   });
 });
 

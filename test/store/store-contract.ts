@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunRecord, StepRecord, TimerRecord } from '../../src/store/records.js';
-import { RunExistsError, RunNotFoundError, type Store } from '../../src/store/store.js';
+import { RunExistsError, RunFencedError, RunNotFoundError, type Store } from '../../src/store/store.js';
 
 /**
  * The executable specification of `Store`. Every implementation runs it unchanged: each case gets
@@ -100,7 +100,7 @@ export function describeStoreContract<S extends Store>(
       });
 
       it('fails to update a run that does not exist, and writes nothing', async () => {
-        const refused = store.updateRun('run_missing', { status: 'running' }, [aStep('run_missing', 'notify')]);
+        const refused = store.updateRun('run_missing', { status: 'running' }, { steps: [aStep('run_missing', 'notify')] });
         await expect(refused).rejects.toBeInstanceOf(RunNotFoundError);
         await expect(refused).rejects.toMatchObject({ runId: 'run_missing' });
         expect(await store.getRun('run_missing')).toBeUndefined();
@@ -112,7 +112,7 @@ export function describeStoreContract<S extends Store>(
         await store.putStep(aStep('run_1', 'notify', { status: 'running' }));
         const done = aStep('run_1', 'notify', { status: 'succeeded', output: { ok: true } });
         const last = aStep('run_1', 'finish', { kind: 'return' });
-        await store.updateRun('run_1', { status: 'succeeded', finishedAt: at(9) }, [done, last]);
+        await store.updateRun('run_1', { status: 'succeeded', finishedAt: at(9) }, { steps: [done, last] });
         expect((await store.getRun('run_1'))?.status).toBe('succeeded');
         expect(byPath(await store.listSteps('run_1'))).toEqual([last, done]);
       });
@@ -122,7 +122,7 @@ export function describeStoreContract<S extends Store>(
         await store.createRun(run);
         // JSON cannot hold a bigint, so the write fails after the first step of the batch.
         const unstorable = aStep('run_1', 'b', { output: { amount: 10n } });
-        await expect(store.updateRun('run_1', { status: 'succeeded' }, [aStep('run_1', 'a'), unstorable])).rejects.toThrow();
+        await expect(store.updateRun('run_1', { status: 'succeeded' }, { steps: [aStep('run_1', 'a'), unstorable] })).rejects.toThrow();
         expect(await store.getRun('run_1')).toEqual(run);
         expect(await store.listSteps('run_1')).toEqual([]);
       });
@@ -323,6 +323,114 @@ export function describeStoreContract<S extends Store>(
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = owners[results.indexOf(true)];
         expect(await store.getRun('run_1')).toMatchObject({ owner: winner, leaseUntil: at(10) });
+      });
+    });
+
+    describe('fencing', () => {
+      async function held(owner = 'host-a:1') {
+        await store.createRun(aRun('run_1', { status: 'running' }));
+        await store.claimRun('run_1', owner, at(10), at(0));
+      }
+
+      it('writes an update and its steps for the owner that holds the run', async () => {
+        await held();
+        const step = aStep('run_1', 'notify');
+        await store.updateRun('run_1', { status: 'succeeded' }, { steps: [step], owner: 'host-a:1' });
+        expect((await store.getRun('run_1'))?.status).toBe('succeeded');
+        expect(await store.listSteps('run_1')).toEqual([step]);
+      });
+
+      it('refuses an update fenced on an owner that no longer holds the run, and writes nothing', async () => {
+        await held();
+        await store.claimRun('run_1', 'host-b:2', at(21), at(11));
+        const refused = store.updateRun('run_1', { status: 'failed' }, { steps: [aStep('run_1', 'notify')], owner: 'host-a:1', timer: at(30) });
+        await expect(refused).rejects.toBeInstanceOf(RunFencedError);
+        await expect(refused).rejects.toMatchObject({ runId: 'run_1', status: 'running', owner: 'host-b:2' });
+        expect(await store.getRun('run_1')).toMatchObject({ status: 'running', owner: 'host-b:2' });
+        expect(await store.listSteps('run_1')).toEqual([]);
+        expect(await store.nextTimer()).toBeUndefined();
+      });
+
+      it('refuses a fenced update of a run that was cancelled meanwhile, even by no owner', async () => {
+        await held();
+        await store.updateRun('run_1', { status: 'cancelled', owner: undefined, leaseUntil: undefined });
+        await expect(store.updateRun('run_1', { status: 'waiting' }, { owner: 'host-a:1' })).rejects.toMatchObject({ status: 'cancelled' });
+        expect((await store.getRun('run_1'))?.status).toBe('cancelled');
+      });
+
+      it('refuses a fenced update of a run that finished, though its owner is unchanged', async () => {
+        await held();
+        await store.updateRun('run_1', { status: 'succeeded' });
+        await expect(store.updateRun('run_1', { status: 'failed' }, { owner: 'host-a:1' })).rejects.toBeInstanceOf(RunFencedError);
+        expect((await store.getRun('run_1'))?.status).toBe('succeeded');
+      });
+
+      it('puts fenced steps only for the owner that holds their run', async () => {
+        await held();
+        await store.putSteps([aStep('run_1', 'a')], 'host-a:1');
+        await store.releaseRun('run_1', 'host-a:1');
+        await expect(store.putSteps([aStep('run_1', 'b')], 'host-a:1')).rejects.toBeInstanceOf(RunFencedError);
+        expect(byPath(await store.listSteps('run_1')).map((s) => s.path)).toEqual(['a']);
+      });
+
+      it('refuses fenced steps of a run that does not exist', async () => {
+        await expect(store.putSteps([aStep('run_missing', 'a')], 'host-a:1')).rejects.toMatchObject({ status: undefined });
+        expect(await store.listSteps('run_missing')).toEqual([]);
+      });
+
+      it('renews the lease only for the owner that still holds an unfinished run', async () => {
+        await held();
+        expect(await store.renewLease('run_1', 'host-a:1', at(20))).toBe(true);
+        expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:1', leaseUntil: at(20) });
+        expect(await store.renewLease('run_1', 'host-b:2', at(25))).toBe(false);
+        await store.releaseRun('run_1', 'host-a:1');
+        // A released run is not taken back by a renewal: it may belong to someone else by now.
+        expect(await store.renewLease('run_1', 'host-a:1', at(30))).toBe(false);
+        expect(await store.getRun('run_1')).not.toHaveProperty('owner');
+        expect(await store.renewLease('run_missing', 'host-a:1', at(30))).toBe(false);
+      });
+
+      it('does not renew the lease of a finished run', async () => {
+        await held();
+        await store.updateRun('run_1', { status: 'cancelled' });
+        expect(await store.renewLease('run_1', 'host-a:1', at(20))).toBe(false);
+      });
+    });
+
+    describe('timers written with an update', () => {
+      it('sets the run\'s timer, keeping one already due earlier', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.updateRun('run_1', { status: 'waiting' }, { timer: at(30) });
+        expect(await store.nextTimer()).toEqual({ id: 'run_1', runId: 'run_1', fireAt: at(30) });
+        await store.updateRun('run_1', { status: 'waiting' }, { timer: at(10) });
+        expect((await store.nextTimer())?.fireAt).toBe(at(10));
+        await store.updateRun('run_1', { status: 'waiting' }, { timer: at(50) });
+        expect((await store.nextTimer())?.fireAt).toBe(at(10));
+      });
+
+      it('deletes the run\'s timer when asked', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.setTimer({ id: 'run_1', runId: 'run_1', fireAt: at(5) });
+        await store.updateRun('run_1', { status: 'succeeded' }, { timer: null });
+        expect(await store.nextTimer()).toBeUndefined();
+      });
+
+      it('wakes another run, unless it is due earlier already', async () => {
+        await store.createRun(aRun('run_parent'));
+        await store.createRun(aRun('run_child', { parentRunId: 'run_parent' }));
+        await store.setTimer({ id: 'run_parent', runId: 'run_parent', fireAt: at(60) });
+        await store.updateRun('run_child', { status: 'succeeded' }, { wake: { runId: 'run_parent', at: at(3) } });
+        expect(await store.dueTimers(at(3), 10)).toEqual([{ id: 'run_parent', runId: 'run_parent', fireAt: at(3) }]);
+        await store.updateRun('run_child', { status: 'succeeded' }, { wake: { runId: 'run_parent', at: at(9) } });
+        expect((await store.nextTimer())?.fireAt).toBe(at(3));
+      });
+
+      it('writes no timer when the fenced update is refused', async () => {
+        await store.createRun(aRun('run_parent'));
+        await store.createRun(aRun('run_child'));
+        await store.claimRun('run_child', 'host-a:1', at(10), at(0));
+        await expect(store.updateRun('run_child', { status: 'succeeded' }, { owner: 'host-b:2', wake: { runId: 'run_parent', at: at(1) } })).rejects.toBeInstanceOf(RunFencedError);
+        expect(await store.nextTimer()).toBeUndefined();
       });
     });
 

@@ -15,9 +15,11 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input
   return collect(startCli(args, options), options.input);
 }
 
-export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
+export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number } = {}): ChildProcess {
   return spawn(process.execPath, [STAFFWIRE_BIN, ...args], {
     cwd: options.cwd ?? process.cwd(),
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -56,3 +56,17 @@ export class CountingServer {
     }, nth);
   }
 }
+
+/**
+ * A flow step that POSTs `{ runId, step }` to `/<id>` on the `svc` connection (a CountingServer),
+ * so the server can tell runs and steps apart.
+ */
+export function countedCall(id: string) {
+  return {
+    id,
+    kind: 'call',
+    action: 'http.request',
+    connection: 'svc',
+    with: { method: 'POST', url: `/${id}`, body: { runId: '${ $run.id }', step: id } },
+  };
+}

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { checkFlowText, formatProblem } from '../../engine/validate/validate-flow.js';
+import { checkFlowBytes, formatProblem } from '../../engine/validate/validate-flow.js';
 import type { CompiledFlow } from '../../engine/compiled-flow.js';
 import { resolveFlowTarget } from '../../engine/flow-files.js';
 import type { CliContext } from '../context.js';
@@ -9,7 +9,7 @@ export class InvalidFlowFileError extends Error {}
 /** Loads a flow by file or id with the same checks as `staffwire validate`. */
 export function loadFlow(context: CliContext, target: string): CompiledFlow {
   const file = resolveFlowTarget(target, context.flows);
-  const { flow, problems } = checkFlowText(readFileSync(file, 'utf8'), file, {
+  const { flow, problems } = checkFlowBytes(readFileSync(file), file, {
     connectors: context.connectors,
     connections: context.config.connections,
     limits: context.engine.limits.expression,

@@ -1,4 +1,3 @@
-import { newRunId } from '../../engine/engine.js';
 import type { RunRecord } from '../../store/records.js';
 import { createContext } from '../context.js';
 import { runLine, stepLine, timeline } from '../format.js';
@@ -22,10 +21,13 @@ export async function runCommand(target: string, options: RunOptions): Promise<n
   const context = await createContext({ ...(options.config ? { configFile: options.config } : {}), ...(printStep ? { onCheckpoint: printStep } : {}) });
   try {
     const flow = loadFlow(context, target);
-    const runId = newRunId();
-    if (!options.json) console.log(`run ${runId}  ${flow.definition.id}@${flow.definition.version}`);
     const waitUpToMs = Number(options.waitUpTo) * 1000;
-    let run = await context.engine.runNow(flow, input, { runId });
+    // The id is printed once the run exists: input the flow refuses creates no run.
+    let run = await context.engine.runNow(flow, input, {
+      onCreated: (created) => {
+        if (!options.json) console.log(`run ${created.id}  ${flow.definition.id}@${flow.definition.version}`);
+      },
+    });
     for (;;) {
       if (run.status !== 'waiting' || !run.waitingUntil) break;
       const delay = new Date(run.waitingUntil).getTime() - Date.now();

@@ -15,7 +15,7 @@ export async function runsListCommand(options: Common & { flow?: string; status?
   if (unknown.length > 0) throw new UsageError(`unknown status ${unknown.join(', ')} (statuses: ${RUN_STATUSES.join(', ')})`);
   const limit = Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, got "${options.limit}"`);
-  const context = await createContext(options.config ? { configFile: options.config } : {});
+  const context = await createContext({ ...(options.config ? { configFile: options.config } : {}), readonly: true });
   try {
     const runs = await context.store.listRuns({
       ...(options.flow ? { flowId: options.flow } : {}),
@@ -32,7 +32,7 @@ export async function runsListCommand(options: Common & { flow?: string; status?
 }
 
 export async function runsShowCommand(id: string, options: Common): Promise<number> {
-  const context = await createContext(options.config ? { configFile: options.config } : {});
+  const context = await createContext({ ...(options.config ? { configFile: options.config } : {}), readonly: true });
   try {
     const run = await context.store.getRun(id);
     if (!run) throw new UsageError(`no run with id ${id}`);
@@ -74,7 +74,7 @@ export async function runsResumeCommand(options: Common): Promise<number> {
   try {
     const interrupted = await context.engine.interruptedRuns();
     const results = await Promise.all(
-      interrupted.map(({ run, takeOverFrom }) => context.runtime.submit(run.id, takeOverFrom)),
+      interrupted.map((run) => context.runtime.submit(run.id)),
     );
     if (options.json) console.log(JSON.stringify(results, null, 2));
     else if (results.length === 0) console.log('no interrupted runs');

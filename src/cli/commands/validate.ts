@@ -3,7 +3,7 @@ import { discoverConnectors } from '../../connector-kit/registry.js';
 import { checkConnections } from '../../config/check-connections.js';
 import { loadConfig } from '../../config/config.js';
 import { UsageError } from '../../errors/index.js';
-import { checkFlowText, formatProblem } from '../../engine/validate/validate-flow.js';
+import { checkFlowBytes, formatProblem } from '../../engine/validate/validate-flow.js';
 
 /** Exit 0 when every file is valid, 1 when any is not. Missing files are a usage error (2). */
 export async function validateCommand(files: string[], options: { config?: string }): Promise<number> {
@@ -21,7 +21,7 @@ export async function validateCommand(files: string[], options: { config?: strin
   };
   let invalid = 0;
   for (const file of files) {
-    const { problems } = checkFlowText(readFileSync(file, 'utf8'), file, env);
+    const { problems } = checkFlowBytes(readFileSync(file), file, env);
     if (problems.length === 0) {
       console.log(`${file}  ok`);
       continue;

@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
 import { ExpressionError } from '../../errors/index.js';
+import { evaluationBindings, registerBoundedBuiltins } from './bounded-builtins.js';
 import { boundedRegexEngine, RegexTimeoutError } from './regex-guard.js';
 import type { Scope } from './scope.js';
 
@@ -86,13 +87,15 @@ export function compileExpression(source: string, limits: ExpressionLimits = DEF
   compiled.assign(EVALUATE_EXIT as unknown as string, (_node: unknown, _input: unknown, _env: unknown, result: unknown) => {
     if (typeof result === 'string' && result.length > maxStringLength) throw new StringTooLongError(result.length);
   });
+  registerBoundedBuiltins(compiled, limits);
   const ast = compiled.ast() as unknown as JsonataNode;
   const stepReferences = collectStepReferences(ast);
   const fastPath = simpleVariablePath(ast);
 
   const evaluateWithJsonata = async (scope: Scope): Promise<unknown> => {
     try {
-      return normaliseResult(await compiled.evaluate(scope.input, scope as unknown as Record<string, unknown>));
+      const bindings = { ...(scope as unknown as Record<string, unknown>), ...evaluationBindings(limits) };
+      return normaliseResult(await compiled.evaluate(scope.input, bindings));
     } catch (err) {
       throw toExpressionError(err, source, limits);
     }

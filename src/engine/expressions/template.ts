@@ -1,4 +1,5 @@
 import { ExpressionError } from '../../errors/index.js';
+import { setOwn } from '../../json/set-own.js';
 import { compileExpression, type CompiledExpression, type ExpressionLimits } from './expression.js';
 import { findExpressions, isWholeExpression, UnterminatedExpressionError } from './find-expressions.js';
 import type { Scope } from './scope.js';
@@ -55,7 +56,7 @@ export function compileValue(value: unknown, limits: ExpressionLimits, pointer =
         const out: Record<string, unknown> = {};
         for (const [key, v] of entries) {
           const result = await v.evaluate(scope);
-          if (result !== undefined) out[key] = result;
+          if (result !== undefined) setOwn(out, key, result);
         }
         return out;
       },

@@ -1,4 +1,5 @@
-import { InputError } from '../../errors/index.js';
+import { InputError, StaffwireError } from '../../errors/index.js';
+import { findTooDeepPointerInValue, MAX_JSON_DEPTH } from '../../json/json-depth.js';
 import { resolveConnection } from '../../connector-kit/connection.js';
 import { compileSchema } from '../../schemas.js';
 import type { CompiledCall } from '../compiled-flow.js';
@@ -24,11 +25,20 @@ export const executeCall: StepExecutor<CompiledCall> = async (step, frame, conte
     if (!config) throw new InputError(`connection "${step.connection}" is not configured`, 'call.unknown_connection');
     connection = resolveConnection(step.connection, config);
   }
-  return (handler as (input: unknown, ctx: unknown) => Promise<unknown>)(input, {
+  const output = await (handler as (input: unknown, ctx: unknown) => Promise<unknown>)(input, {
     connection,
     idempotencyKey: idempotencyKey(execution.run.id, context.path),
     attempt: context.attempt,
     signal: execution.signal,
     log: execution.log.child({ stepId: step.id, path: context.path, connection: step.connection }),
   });
+  // Checked before anything serialises the answer: past this depth, JSON tools overflow the stack.
+  const tooDeep = findTooDeepPointerInValue(output, MAX_JSON_DEPTH);
+  if (tooDeep !== undefined) {
+    throw new StaffwireError(
+      `the answer of ${step.connector}.${step.action} is nested deeper than ${MAX_JSON_DEPTH} levels (at ${tooDeep}), the limit for any JSON Staffwire keeps; the call was sent and may have taken effect`,
+      { code: 'json.too_deep', category: 'validation' },
+    );
+  }
+  return output;
 };

@@ -1,5 +1,5 @@
 import { InputError, WaitSignal } from '../../errors/index.js';
-import type { ErrorRecord } from '../../store/records.js';
+import type { ErrorRecord, StepRecord } from '../../store/records.js';
 import type { CompiledFor } from '../compiled-flow.js';
 import { StepFailedError } from '../step-failed-error.js';
 import type { StepExecutor } from './step-context.js';
@@ -9,6 +9,9 @@ interface ItemFailure {
   item: unknown;
   error: ErrorRecord;
 }
+
+/** The kind of the record that marks one collected item failure, at path `<for path>[<index>]`. */
+export const FOR_ITEM_KIND = 'for.item';
 
 /**
  * stop: output is the list of per-item outputs; the first failure fails the step once items in
@@ -26,8 +29,20 @@ export const executeFor: StepExecutor<CompiledFor> = async (step, frame, { execu
   }
   const list = items;
   const results: unknown[] = new Array(list.length).fill(null);
-  const failures = [...((state?.failures as ItemFailure[] | undefined) ?? [])];
-  const failedEarlier = new Set(failures.map((f) => f.index));
+  // A collected failure is final: when the run resumes (another item waited, or a crash), it is
+  // reported again, not retried outside the retry policy. Each is its own small record, so
+  // collecting n failures writes O(n), not the whole list again per failure.
+  const failures: ItemFailure[] = [];
+  const failedEarlier = new Set<number>();
+  if (step.onFailure === 'collect') {
+    for (let index = 0; index < list.length; index++) {
+      const marker = execution.recorded(`${path}[${index}]`);
+      if (marker?.kind === FOR_ITEM_KIND && marker.error) {
+        failures.push({ index, item: list[index], error: marker.error });
+        failedEarlier.add(index);
+      }
+    }
+  }
   let firstFailure: unknown;
   let earliestWait: WaitSignal | undefined;
   let next = 0;
@@ -47,9 +62,7 @@ export const executeFor: StepExecutor<CompiledFor> = async (step, frame, { execu
           if (!earliestWait || err.until < earliestWait.until) earliestWait = err;
         } else if (step.onFailure === 'collect' && err instanceof StepFailedError) {
           failures.push({ index, item: list[index], error: err.record });
-          // A collected failure is final: when the run resumes (another item waited), it is
-          // reported again, not retried outside the retry policy.
-          await saveState({ failures });
+          await execution.checkpoint(itemFailure(execution.run.id, path, step.id, index, err.record, execution.services.now()), true);
         } else if (firstFailure === undefined) {
           firstFailure = err;
         }
@@ -65,3 +78,8 @@ export const executeFor: StepExecutor<CompiledFor> = async (step, frame, { execu
   }
   return results;
 };
+
+function itemFailure(runId: string, forPath: string, stepId: string, index: number, error: ErrorRecord, now: Date): StepRecord {
+  const at = now.toISOString();
+  return { runId, path: `${forPath}[${index}]`, stepId: `${stepId}[${index}]`, kind: FOR_ITEM_KIND, status: 'failed', attempts: 1, startedAt: at, updatedAt: at, finishedAt: at, error };
+}

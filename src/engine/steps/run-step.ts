@@ -2,18 +2,27 @@ import { StaffwireError, WaitSignal } from '../../errors/index.js';
 import type { CompiledRun } from '../compiled-flow.js';
 import type { StepExecutor } from './step-context.js';
 
-/** Runs another flow as a child run and returns its output; waits with it when it waits. */
+/**
+ * Runs another flow as a child run and returns its output; waits with it when it waits. The
+ * child executes here unless another live process holds it: then this run parks, and the
+ * child's end wakes it through the store.
+ */
 export const executeRun: StepExecutor<CompiledRun> = async (step, frame, { execution, path, state, saveState }) => {
   const services = execution.services;
   let childRunId = state?.childRunId as string | undefined;
   let child = childRunId === undefined ? undefined : await services.store.getRun(childRunId);
   if (!child) {
-    const flow = await services.subFlow(step.flow);
+    const flow = await services.subFlow(step.flow, execution.run);
     const input = await execution.evaluate(step.input, frame.scope);
     childRunId ??= services.newRunId();
     // The id is saved before the child exists, so a crash in between cannot start a second child.
     await saveState({ childRunId }, { durable: true });
-    child = await services.startRun(flow, input, { runId: childRunId, parentRunId: execution.run.id, parentStepPath: path });
+    child = await services.startRun(flow, input, {
+      runId: childRunId,
+      parentRunId: execution.run.id,
+      parentStepPath: path,
+      ...(execution.run.subFlows ? { subFlows: execution.run.subFlows } : {}),
+    });
   }
   if (child.status !== 'succeeded' && child.status !== 'failed' && child.status !== 'cancelled') {
     child = await services.executeRun(child.id);
@@ -23,6 +32,11 @@ export const executeRun: StepExecutor<CompiledRun> = async (step, frame, { execu
       return child.output;
     case 'waiting':
       throw new WaitSignal(new Date(child.waitingUntil ?? services.now().toISOString()), `sub-flow run ${child.id}`);
+    case 'queued':
+    case 'running':
+      // Held by a live process elsewhere. Its end sets this run's timer; the lease bounds the
+      // wait should that process die without ending it.
+      throw new WaitSignal(new Date(services.now().getTime() + services.leaseMs), `sub-flow run ${child.id}, executing in another process`);
     default:
       throw new StaffwireError(`sub-flow ${step.flow} (run ${child.id}) ${child.status}: ${child.error?.message ?? 'no error recorded'}`, {
         code: child.error?.code ?? `subflow.${child.status}`,

@@ -2,7 +2,10 @@ import { schemaValidator } from '../../schemas.js';
 import { compileFlow, type CompileEnvironment } from '../compile-flow.js';
 import type { CompiledFlow } from '../compiled-flow.js';
 import type { FlowDefinition } from '../flow-types.js';
-import { parseJsonWithLocations } from './json-locator.js';
+import { JsonTextError } from '../../errors/json-text-error.js';
+import { findTooDeepOffsetInText, tooDeepMessage } from '../../json/json-depth.js';
+import { decodeUtf8 } from '../../json/utf8.js';
+import { JsonLocator, parseJsonWithLocations } from './json-locator.js';
 import { schemaDiagnostics } from './schema-errors.js';
 
 /** A problem placed in a file: `file:line:col  pointer  message`. */
@@ -23,8 +26,25 @@ export function formatProblem(p: FlowProblem): string {
   return `${p.file}:${p.line}:${p.column}  ${p.pointer || '/'}  ${p.message}`;
 }
 
-/** Every check `staffwire validate` makes, in order: JSON syntax, the schema, then the flow's meaning. */
+/** A flow file as read from disk: first its bytes must be UTF-8 (a BOM is skipped), then as checkFlowText. */
+export function checkFlowBytes(bytes: Uint8Array, file: string, env: CompileEnvironment): FlowCheck {
+  let text: string;
+  try {
+    text = decodeUtf8(bytes, file);
+  } catch (err) {
+    if (!(err instanceof JsonTextError)) throw err;
+    return { flow: undefined, problems: [{ file, line: err.line, column: err.column, pointer: '', message: err.problem }] };
+  }
+  return checkFlowText(text, file, env);
+}
+
+/**
+ * Every check `staffwire validate` makes, in order: nesting depth (before any recursive parser
+ * sees the text), JSON syntax, the schema, then the flow's meaning.
+ */
 export function checkFlowText(text: string, file: string, env: CompileEnvironment): FlowCheck {
+  const tooDeep = tooDeepProblem(text, file);
+  if (tooDeep) return { flow: undefined, problems: [tooDeep] };
   const parsed = parseJsonWithLocations(text);
   if (parsed.syntaxError) {
     const { line, column } = parsed.locator.at(parsed.syntaxError.offset);
@@ -45,4 +65,12 @@ export function checkFlowText(text: string, file: string, env: CompileEnvironmen
   }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return { flow: problems.length === 0 ? diagnostics.flow : undefined, problems };
+}
+
+function tooDeepProblem(raw: string, file: string): FlowProblem | undefined {
+  // Positions as parseJsonWithLocations counts them: after a byte order mark.
+  const text = raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
+  const offset = findTooDeepOffsetInText(text);
+  if (offset === undefined) return undefined;
+  return { file, ...new JsonLocator(text, undefined).at(offset), pointer: '', message: tooDeepMessage() };
 }

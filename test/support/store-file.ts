@@ -1,0 +1,19 @@
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import type { RunRecord, StepRecord } from '../../src/store/records.js';
+
+/** What a CLI process left in its SQLite file, read directly as another process would. */
+export function readStoreFile(file: string): { runs: RunRecord[]; steps: StepRecord[] } {
+  if (!existsSync(file)) return { runs: [], steps: [] };
+  const db = new Database(file, { readonly: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    // A process that has just created the file may not have created its tables yet.
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'steps'").get()) return { runs: [], steps: [] };
+    const runs = (db.prepare('SELECT body FROM runs ORDER BY created_at, id').all() as { body: string }[]).map((r) => JSON.parse(r.body) as RunRecord);
+    const steps = (db.prepare('SELECT body FROM steps').all() as { body: string }[]).map((r) => JSON.parse(r.body) as StepRecord);
+    return { runs, steps };
+  } finally {
+    db.close();
+  }
+}
