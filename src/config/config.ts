@@ -6,6 +6,9 @@ import { JsonTextError } from '../errors/json-text-error.js';
 import { decodeJsonText } from '../json/json-text.js';
 import { schemaValidator } from '../schemas.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from '../store/sqlite-store.js';
+import { DEFAULT_ENGINE_LIMITS, type EngineLimits } from '../engine/engine.js';
+import { DEFAULT_EXPRESSION_LIMITS } from '../engine/expressions/expression.js';
+import { DEFAULT_CONCURRENCY } from '../runtime/embedded-runtime.js';
 import { parseJsonWithLocations } from '../engine/validate/json-locator.js';
 import { schemaDiagnostics } from '../engine/validate/schema-errors.js';
 
@@ -53,14 +56,23 @@ export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.e
     flowDirs: (raw.flowDirs ?? ['flows']).map((d) => resolve(base, d)),
     connections: raw.connections ?? {},
     limits: {
-      concurrency: intFromEnv(env, 'STAFFWIRE_CONCURRENCY') ?? limits.concurrency ?? 16,
-      expressionTimeoutMs: intFromEnv(env, 'STAFFWIRE_EXPRESSION_TIMEOUT_MS') ?? limits.expressionTimeoutMs ?? 1000,
-      expressionMaxDepth: limits.expressionMaxDepth ?? 500,
-      leaseMs: limits.leaseMs ?? 30_000,
-      inlineRetryMaxMs: limits.inlineRetryMaxMs ?? 2000,
+      concurrency: intFromEnv(env, 'STAFFWIRE_CONCURRENCY') ?? limits.concurrency ?? DEFAULT_CONCURRENCY,
+      expressionTimeoutMs: intFromEnv(env, 'STAFFWIRE_EXPRESSION_TIMEOUT_MS') ?? limits.expressionTimeoutMs ?? DEFAULT_EXPRESSION_LIMITS.timeoutMs,
+      expressionMaxDepth: limits.expressionMaxDepth ?? DEFAULT_EXPRESSION_LIMITS.maxDepth,
+      leaseMs: limits.leaseMs ?? DEFAULT_ENGINE_LIMITS.leaseMs,
+      inlineRetryMaxMs: limits.inlineRetryMaxMs ?? DEFAULT_ENGINE_LIMITS.inlineRetryMaxMs,
     },
     store: { synchronous: raw.store?.synchronous ?? 'normal', busyTimeoutMs: raw.store?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS },
     log: { level: env.STAFFWIRE_LOG_LEVEL ?? raw.log?.level ?? 'warn' },
+  };
+}
+
+/** The engine's limits as configured; everything not configurable keeps its default. */
+export function engineLimitsOf(config: StaffwireConfig): EngineLimits {
+  return {
+    expression: { ...DEFAULT_EXPRESSION_LIMITS, timeoutMs: config.limits.expressionTimeoutMs, maxDepth: config.limits.expressionMaxDepth },
+    leaseMs: config.limits.leaseMs,
+    inlineRetryMaxMs: config.limits.inlineRetryMaxMs,
   };
 }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { Clock } from '../clock/clock.js';
+import { SystemClock } from '../clock/system-clock.js';
 import { InputError, RunInterruptedError, StoreUnavailableError, WaitSignal } from '../errors/index.js';
 import type { ConnectionConfig } from '../connector-kit/connection.js';
 import type { ConnectorRegistry } from '../connector-kit/registry.js';
@@ -38,7 +39,8 @@ export interface EngineOptions {
   flows?: FlowCatalog;
   limits?: Partial<EngineLimits>;
   log: Logger;
-  now?: () => Date;
+  /** Business time: waits, retries, leases. Default the system clock. */
+  clock?: Clock;
   /** Told when a run parks until a moment, so a runtime can wake it. */
   onWaiting?: (run: RunRecord) => void;
   /** Told when a run ends, so a runtime can wake a waiting parent. */
@@ -69,25 +71,27 @@ export class Engine {
   private readonly storedFlows = new Set<string>();
   private readonly executing = new Map<string, { promise: Promise<RunRecord>; abort: AbortController }>();
   private readonly services: ExecutionServices;
-  private leaseTimer: NodeJS.Timeout | undefined;
+  private cancelLeaseRenewal: (() => void) | undefined;
+  readonly clock: Clock;
 
   constructor(private readonly options: EngineOptions) {
     this.limits = { ...DEFAULT_ENGINE_LIMITS, ...options.limits };
+    const clock = (this.clock = options.clock ?? new SystemClock());
     this.services = {
       store: options.store,
       connectors: options.connectors,
       connections: options.connections ?? {},
       log: options.log,
       owner: this.owner,
-      now: options.now ?? (() => new Date()),
+      now: () => clock.now(),
       inlineRetryMaxMs: this.limits.inlineRetryMaxMs,
       leaseMs: this.limits.leaseMs,
-      newRunId,
+      newRunId: () => newRunId(clock.now()),
       subFlow: (id, run) => this.subFlow(id, run),
       startRun: (flow, input, opts) => this.startRun(flow, input, opts),
       executeRun: (id) => this.executeRun(id),
       written: (steps) => this.written(steps),
-      sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => { throw new CancelledSignal(); }),
+      sleep: (ms, signal) => clock.sleep(ms, signal).catch(() => { throw new CancelledSignal(); }),
     };
   }
 
@@ -125,7 +129,7 @@ export class Engine {
     const now = this.services.now();
     const at = now.toISOString();
     const run: RunRecord = {
-      id: options.runId ?? newRunId(),
+      id: options.runId ?? newRunId(now),
       flowId: flow.definition.id,
       flowVersion: flow.definition.version,
       flowHash: flow.hash,
@@ -432,14 +436,23 @@ export class Engine {
   }
 
   private startLeaseRenewal(): void {
-    if (this.leaseTimer) return;
-    this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(250, this.limits.leaseMs / 3));
-    this.leaseTimer.unref();
+    if (this.cancelLeaseRenewal) return;
+    const every = Math.max(250, this.limits.leaseMs / 3);
+    let stopped = false;
+    let cancelTimer = () => {};
+    const round = () => {
+      cancelTimer = this.clock.schedule(() => void this.renewLeases().finally(() => stopped || round()), every);
+    };
+    round();
+    this.cancelLeaseRenewal = () => {
+      stopped = true;
+      cancelTimer();
+    };
   }
 
   private stopLeaseRenewal(): void {
-    clearInterval(this.leaseTimer);
-    this.leaseTimer = undefined;
+    this.cancelLeaseRenewal?.();
+    this.cancelLeaseRenewal = undefined;
   }
 
   /**
@@ -459,8 +472,9 @@ export class Engine {
   }
 }
 
-export function newRunId(): string {
-  return `run_${Date.now().toString(36)}${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+/** Ids sort by creation time, then are random: `run_<ms base 36><12 hex>`. */
+export function newRunId(now: Date): string {
+  return `run_${now.getTime().toString(36)}${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 }
 
 function ownerIsDeadOnThisHost(owner: string): boolean {

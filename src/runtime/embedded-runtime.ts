@@ -4,6 +4,9 @@ import type { Engine } from '../engine/engine.js';
 import type { RunRecord } from '../store/records.js';
 import type { Runtime } from './runtime.js';
 
+/** Runs executing at once in one process unless configured (limits.concurrency). */
+export const DEFAULT_CONCURRENCY = 16;
+
 /** Timers further out are re-checked at least this often, so a clock jump cannot strand them. */
 const MAX_TIMER_SLEEP_MS = 60_000;
 
@@ -14,7 +17,7 @@ const MAX_TIMER_SLEEP_MS = 60_000;
 export class EmbeddedRuntime implements Runtime {
   private readonly limit: LimitFunction;
   private readonly inFlight = new Set<Promise<RunRecord>>();
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: (() => void) | undefined;
   private armedFor: number | undefined;
   private running = false;
 
@@ -44,8 +47,8 @@ export class EmbeddedRuntime implements Runtime {
 
   async stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -68,21 +71,22 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   private arm(at: number): void {
-    if (this.armedFor !== undefined && this.armedFor <= at && this.timer) return;
-    clearTimeout(this.timer);
+    if (this.armedFor !== undefined && this.armedFor <= at && this.cancelTimer) return;
+    this.cancelTimer?.();
     this.armedFor = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    const clock = this.engine.clock;
+    this.cancelTimer = clock.schedule(() => {
+      this.cancelTimer = undefined;
       this.armedFor = undefined;
       void this.fireDueTimers();
-    }, Math.min(MAX_TIMER_SLEEP_MS, Math.max(0, at - Date.now())));
+    }, Math.min(MAX_TIMER_SLEEP_MS, Math.max(0, at - clock.now().getTime())));
   }
 
   private async fireDueTimers(): Promise<void> {
     if (!this.running) return;
     const store = this.engine.store;
     for (;;) {
-      const due = await store.dueTimers(new Date().toISOString(), 500);
+      const due = await store.dueTimers(this.engine.clock.now().toISOString(), 500);
       for (const timer of due) {
         await store.deleteTimer(timer.id);
         this.submit(timer.runId).catch((err: unknown) => this.options.log.error({ err, runId: timer.runId }, 'timer run failed'));

@@ -116,7 +116,8 @@ describe('sub-flows', () => {
     const parent = subFlows();
     // The parent fails after its child has finished: the state a lost claim used to leave.
     ws.server.onCall((c, respond) => respond(c.path === '/parent_after' && ws.server.calls('/parent_after').length === 1 ? 400 : 200));
-    expect((await cli(['run', parent])).code).toBe(1);
+    const first = await cli(['run', parent]);
+    expect(first.code, first.stdout + first.stderr).toBe(1);
     const [failed] = runsOf('parent');
     const db = new Database(database());
     const sub = JSON.parse((db.prepare("SELECT body FROM steps WHERE run_id = ? AND path = 'sub'").get(failed!.id) as { body: string }).body);
@@ -125,7 +126,8 @@ describe('sub-flows', () => {
       failed!.id,
     );
     db.close();
-    expect((await cli(['runs', 'retry', failed!.id])).code).toBe(0);
+    const retried = await cli(['runs', 'retry', failed!.id]);
+    expect(retried.code, retried.stdout + retried.stderr).toBe(0);
     expect(runsOf('child')).toHaveLength(1);
     expect(ws.server.calls('/child_a')).toHaveLength(1);
     expect(ws.server.calls('/child_b')).toHaveLength(1);

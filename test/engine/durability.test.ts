@@ -106,7 +106,7 @@ function processNamed(name: string, options: { written?: StepRecord[]; busyTimeo
     connectors: new ConnectorRegistry().register(gate.connector),
     flows: { get: async (id) => flows.get(id) },
     log: pino({ level: 'silent' }).child({ engine: name }),
-    now: clock.now,
+    clock,
     limits: { leaseMs: 10_000, inlineRetryMaxMs: 50 },
     ...(options.written ? { onCheckpoint: (step: StepRecord) => options.written!.push(step) } : {}),
   });

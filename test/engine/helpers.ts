@@ -6,6 +6,7 @@ import httpConnector from '../../connectors/http/index.js';
 import type { ActionContext, Connector } from '../../src/connector-kit/connector.js';
 import type { ConnectorManifest } from '../../src/connector-kit/manifest.js';
 import { ConnectorRegistry } from '../../src/connector-kit/registry.js';
+import type { Clock } from '../../src/clock/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { FlowDefinition, Step } from '../../src/engine/flow-types.js';
 import { StaffwireError, VendorError, type ErrorCategory } from '../../src/errors/index.js';
@@ -145,14 +146,26 @@ function failure(input: FailInput): StaffwireError {
   return new StaffwireError(message, { code: input.code ?? 'probe.failed', category, ...retryAfter });
 }
 
-/** A clock the test moves by hand, for waits and parked retries. */
-export class TestClock {
+/**
+ * A clock the test moves by hand, for waits and parked retries. Its timers never fire (tests
+ * drive executions themselves, and a paused process renews nothing); a sleep is time passing.
+ */
+export class TestClock implements Clock {
   constructor(private ms = Date.parse('2030-01-01T00:00:00.000Z')) {}
 
   now = (): Date => new Date(this.ms);
 
   advance(ms: number): void {
     this.ms += ms;
+  }
+
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    this.ms += ms;
+  }
+
+  schedule(): () => void {
+    return () => undefined;
   }
 
   /** The moment `ms` from now, as stored timestamps are written. */
@@ -198,7 +211,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     connectors,
     flows: { get: async (id) => flows.get(id) },
     log: pino({ level: 'silent' }),
-    now: clock.now,
+    clock,
     // Retry delays of a few ms are slept in place; the tests park a run with delays of seconds.
     limits: { inlineRetryMaxMs: 50 },
   });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { discoverConnectors } from '../../connector-kit/registry.js';
 import { checkConnections } from '../../config/check-connections.js';
-import { loadConfig } from '../../config/config.js';
+import { engineLimitsOf, loadConfig } from '../../config/config.js';
 import { UsageError } from '../../errors/index.js';
 import { checkFlowBytes, formatProblem } from '../../engine/validate/validate-flow.js';
 
@@ -17,7 +17,7 @@ export async function validateCommand(files: string[], options: { config?: strin
   const env = {
     connectors,
     connections: config.connections,
-    limits: { timeoutMs: config.limits.expressionTimeoutMs, maxDepth: config.limits.expressionMaxDepth, maxSequence: 1_000_000 },
+    limits: engineLimitsOf(config).expression,
   };
   let invalid = 0;
   for (const file of files) {

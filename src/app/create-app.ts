@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { SystemClock } from '../clock/system-clock.js';
+import type { Clock } from '../clock/clock.js';
+import { checkConnections } from '../config/check-connections.js';
+import { engineLimitsOf, type StaffwireConfig } from '../config/config.js';
+import { discoverConnectors, type ConnectorRegistry } from '../connector-kit/registry.js';
+import { Engine } from '../engine/engine.js';
+import { FlowFiles } from '../engine/flow-files.js';
+import { createLogger } from '../log/logger.js';
+import { EmbeddedRuntime } from '../runtime/embedded-runtime.js';
+import type { StepRecord } from '../store/records.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
+
+/** Everything one Staffwire process runs on, built once from the configuration. */
+export interface App {
+  config: StaffwireConfig;
+  clock: Clock;
+  log: Logger;
+  connectors: ConnectorRegistry;
+  flows: FlowFiles;
+  store: Store;
+  engine: Engine;
+  runtime: EmbeddedRuntime;
+  /** Stops the runtime (runs in flight park or finish), then closes the store. */
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Opens the store read-only: for commands that only read, which then work on a read-only data directory. */
+  readonly?: boolean;
+  /** Told of step checkpoints once written, for progress output. */
+  onCheckpoint?: (step: StepRecord) => void;
+}
+
+/**
+ * The composition root: configuration in, a wired process out. The CLI, the server and the
+ * worker all start here, so each gets the same store, engine and runtime for the same config.
+ */
+export async function createApp(config: StaffwireConfig, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? new SystemClock();
+  const log = options.log ?? createLogger(config.log.level);
+  const connectors = await discoverConnectors();
+  checkConnections(config, connectors);
+  const flows = new FlowFiles(config.flowDirs);
+  const store = new SqliteStore(join(config.dataDir, 'staffwire.db'), {
+    synchronous: config.store.synchronous,
+    busyTimeoutMs: config.store.busyTimeoutMs,
+    readonly: options.readonly ?? false,
+    setting: config.file ? `dataDir in ${config.file}, or STAFFWIRE_DATA_DIR` : 'dataDir, or STAFFWIRE_DATA_DIR',
+  });
+  let runtime: EmbeddedRuntime | undefined;
+  const engine = new Engine({
+    store,
+    connectors,
+    connections: config.connections,
+    flows,
+    log,
+    clock,
+    limits: engineLimitsOf(config),
+    onWaiting: (run) => runtime?.runWaiting(run),
+    onFinished: (run) => runtime?.runFinished(run),
+    ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
+  });
+  runtime = new EmbeddedRuntime(engine, { concurrency: config.limits.concurrency, log });
+  return {
+    config,
+    clock,
+    log,
+    connectors,
+    flows,
+    store,
+    engine,
+    runtime,
+    async close() {
+      await runtime?.stop();
+      await store.close();
+      log.flush();
+    },
+  };
+}
