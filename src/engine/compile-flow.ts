@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { ConnectorRegistry } from '../connector-kit/registry.js';
-import type { ConnectionConfig } from '../connector-kit/connection.js';
 import { ajv, compileSchema } from '../schemas.js';
-import type { CompiledFlow, CompiledStep } from './compiled-flow.js';
-import type { ExpressionLimits } from './expressions/expression.js';
+import type { CompiledFlow } from './compiled-flow.js';
 import { compileValue, escapePointer, holdsExpression, TemplateCompileError, type CompiledValue } from './expressions/template.js';
-import type { FlowDefinition, RetryPolicy, Step, Trigger } from './flow-types.js';
-import { parseDuration } from './retry/duration.js';
+import type { FlowDefinition, RetryPolicy, Trigger } from './flow-types.js';
 import { resolveRetryPolicy } from './retry/retry-policy.js';
+import { childBlocksOf, stepKind } from './steps/index.js';
+import type { ChildBlock, CompiledStep, CompileEnvironment, Step, StepCompileContext } from './steps/step-kind.js';
 import { closest } from './validate/did-you-mean.js';
 import { schemaDiagnostics } from './validate/schema-errors.js';
+import { unknownConnection } from './validate/unknown-connection.js';
+
+export type { CompileEnvironment } from './steps/step-kind.js';
 
 /** A problem found in a flow: where (JSON pointer, and an offset inside a string value) and why. */
 export interface Diagnostic {
@@ -17,12 +18,6 @@ export interface Diagnostic {
   message: string;
   /** Offset inside the string at `pointer` (an expression's position), when it matters. */
   offset?: number;
-}
-
-export interface CompileEnvironment {
-  connectors: ConnectorRegistry;
-  connections: Record<string, ConnectionConfig>;
-  limits: ExpressionLimits;
 }
 
 export interface CompileResult {
@@ -34,7 +29,8 @@ export interface CompileResult {
 interface StepPlace {
   id: string;
   pointer: string;
-  /** The nearest enclosing `for`, if any. */
+  step: Step;
+  /** The nearest enclosing step whose block iterates (a `for`), if any. */
   loop: string | undefined;
 }
 
@@ -60,7 +56,7 @@ export function compileFlow(definition: FlowDefinition, env: CompileEnvironment)
       : compiler.value(definition.output, '/output', new Set(allIds(definition.steps)), []);
   if (diagnostics.length > 0) return { flow: undefined, diagnostics };
   const content = JSON.stringify(definition);
-  const subFlows = [...new Set(allSteps(definition.steps).flatMap((s) => (s.kind === 'run' ? [s.flow] : [])))];
+  const subFlows = [...new Set(allSteps(definition.steps).flatMap((s) => stepKind(s.kind).startsFlows?.(s) ?? []))];
   return {
     flow: { definition, content, hash: hashFlowContent(content), steps, output, subFlows },
     diagnostics,
@@ -100,41 +96,20 @@ function collectPlaces(steps: Step[], pointer: string, loop: string | undefined,
     if (previous) {
       diagnostics.push({ pointer: `${here}/id`, message: `step id "${step.id}" is already used at ${previous.pointer}` });
     } else {
-      places.set(step.id, { id: step.id, pointer: here, loop });
+      places.set(step.id, { id: step.id, pointer: here, step, loop });
     }
-    for (const [childPointer, children] of childBlocks(step, here)) {
-      collectPlaces(children, childPointer, step.kind === 'for' ? step.id : loop, places, diagnostics);
+    for (const block of childBlocksOf(step, here)) {
+      collectPlaces(block.steps, block.pointer, block.iterates ? step.id : loop, places, diagnostics);
     }
   });
 }
 
-function childBlocks(step: Step, pointer: string): [string, Step[]][] {
-  switch (step.kind) {
-    case 'switch':
-      return [
-        ...step.cases.map((c, i) => [`${pointer}/cases/${i}/steps`, c.steps] as [string, Step[]]),
-        ...(step.default ? [[`${pointer}/default`, step.default] as [string, Step[]]] : []),
-      ];
-    case 'for':
-      return [[`${pointer}/steps`, step.steps]];
-    case 'parallel':
-      return Object.entries(step.branches).map(([name, children]) => [`${pointer}/branches/${escapePointer(name)}`, children]);
-    case 'try':
-      return [
-        [`${pointer}/steps`, step.steps],
-        [`${pointer}/catch`, step.catch],
-      ];
-    default:
-      return [];
-  }
-}
-
 function allSteps(steps: Step[]): Step[] {
-  return steps.flatMap((step) => [step, ...childBlocks(step, '').flatMap(([, children]) => allSteps(children))]);
+  return steps.flatMap((step) => [step, ...childBlocksOf(step, '').flatMap((block) => allSteps(block.steps))]);
 }
 
 function allIds(steps: Step[]): string[] {
-  return steps.flatMap((step) => [step.id, ...childBlocks(step, '').flatMap(([, children]) => allIds(children))]);
+  return allSteps(steps).map((step) => step.id);
 }
 
 class StepCompiler {
@@ -150,7 +125,7 @@ class StepCompiler {
     const seen = new Set(visible);
     return steps.map((step, i) => {
       const compiled = this.step(step, `${pointer}/${i}`, seen, enclosing);
-      for (const id of [step.id, ...allIdsOf(step)]) seen.add(id);
+      for (const id of allIds([step])) seen.add(id);
       return compiled;
     });
   }
@@ -211,95 +186,52 @@ class StepCompiler {
   }
 
   /**
-   * When the step at `stepPointer` and the reference at `pointer` sit in different branches of one
-   * parallel step, or different cases of one switch step, says so. Step pointers pass only through
-   * step blocks, so a `branches` or `cases` segment there always belongs to such a step.
+   * When the step at `stepPointer` and the reference at `pointer` sit in different blocks of one
+   * step whose blocks run at the same time (parallel branches) or instead of each other (switch
+   * cases), says so.
    */
   private apartProblem(id: string, stepPointer: string, pointer: string): string | undefined {
-    const a = stepPointer.split('/');
-    const b = pointer.split('/');
-    let k = 0;
-    while (k < a.length && k < b.length && a[k] === b[k]) k++;
-    const containerId = (end: number) => [...this.places.values()].find((p) => p.pointer === a.slice(0, end).join('/'))?.id;
-    if (a[k - 1] === 'branches') {
-      return `$steps.${id} refers to a step in another branch of parallel step "${containerId(k - 1)}", which runs at the same time`;
+    let container: { place: StepPlace; blocks: ChildBlock[] } | undefined;
+    for (const place of this.places.values()) {
+      const prefix = `${place.pointer}/`;
+      if (!stepPointer.startsWith(prefix) || !pointer.startsWith(prefix)) continue;
+      if (!container || place.pointer.length > container.place.pointer.length) container = { place, blocks: childBlocksOf(place.step, place.pointer) };
     }
-    const caseBlock = (segment: string | undefined) => segment === 'cases' || segment === 'default';
-    const switchEnd = a[k - 1] === 'cases' ? k - 1 : caseBlock(a[k]) && caseBlock(b[k]) ? k : undefined;
-    if (switchEnd !== undefined) {
-      return `$steps.${id} refers to a step in another case of switch step "${containerId(switchEnd)}", which does not run when this one does`;
+    if (!container) return undefined;
+    const blockOf = (at: string) => container.blocks.find((block) => at.startsWith(`${block.pointer}/`));
+    const a = blockOf(stepPointer);
+    const b = blockOf(pointer);
+    if (!a || !b || a === b) return undefined;
+    const { id: containerId, step } = container.place;
+    if (a.together === 'concurrent') {
+      return `$steps.${id} refers to a step in another branch of ${step.kind} step "${containerId}", which runs at the same time`;
+    }
+    if (a.together === 'exclusive') {
+      return `$steps.${id} refers to a step in another case of ${step.kind} step "${containerId}", which does not run when this one does`;
     }
     return undefined;
   }
 
   private retry(step: Step): ReturnType<typeof resolveRetryPolicy> | undefined {
     if ('retry' in step && step.retry) return resolveRetryPolicy(step.retry as RetryPolicy);
-    return step.kind === 'call' ? this.flowRetry : undefined;
+    return stepKind(step.kind).usesFlowRetry ? this.flowRetry : undefined;
   }
 
   private step(step: Step, pointer: string, visible: Set<string>, enclosing: string[]): CompiledStep {
-    const base = { id: step.id, pointer, retry: this.retry(step) };
     const inner = [...enclosing, step.id];
-    switch (step.kind) {
-      case 'call':
-        return { ...base, kind: 'call', ...this.resolveAction(step, pointer), input: this.value(step.with ?? {}, `${pointer}/with`, visible, enclosing) };
-      case 'set':
-        return { ...base, kind: 'set', values: this.value(step.values, `${pointer}/values`, visible, enclosing) };
-      case 'switch': {
-        const cases = step.cases.map((c, i) => ({
-          when: this.value(c.when, `${pointer}/cases/${i}/when`, visible, enclosing),
-          steps: this.block(c.steps, `${pointer}/cases/${i}/steps`, visible, inner),
-        }));
-        const otherwise = step.default ? this.block(step.default, `${pointer}/default`, visible, inner) : undefined;
-        return { ...base, kind: 'switch', cases, otherwise };
-      }
-      case 'for':
-        return {
-          ...base,
-          kind: 'for',
-          each: this.value(step.each, `${pointer}/each`, visible, enclosing),
-          concurrency: step.concurrency ?? 1,
-          onFailure: step.onFailure ?? 'stop',
-          steps: this.block(step.steps, `${pointer}/steps`, visible, inner),
-        };
-      case 'parallel':
-        return {
-          ...base,
-          kind: 'parallel',
-          branches: Object.entries(step.branches).map(([name, steps]) => [
-            name,
-            this.block(steps, `${pointer}/branches/${escapePointer(name)}`, visible, inner),
-          ]),
-        };
-      case 'try': {
-        const steps = this.block(step.steps, `${pointer}/steps`, visible, inner);
-        const afterTry = new Set([...visible, ...step.steps.flatMap((s) => [s.id, ...allIdsOf(s)])]);
-        return { ...base, kind: 'try', steps, catch: this.block(step.catch, `${pointer}/catch`, afterTry, inner) };
-      }
-      case 'wait': {
-        const forMs = parseDuration(step.for);
-        return {
-          ...base,
-          kind: 'wait',
-          forMs,
-          until: step.until === undefined ? undefined : this.untilValue(step.until, `${pointer}/until`, visible, enclosing),
-        };
-      }
-      case 'run':
-        return { ...base, kind: 'run', flow: step.flow, input: this.value(step.input ?? {}, `${pointer}/input`, visible, enclosing) };
-      case 'raise':
-        return {
-          ...base,
-          kind: 'raise',
-          error: step.error,
-          message: this.value(step.message ?? step.error, `${pointer}/message`, visible, enclosing),
-        };
-      case 'return':
-        return { ...base, kind: 'return', output: this.value(step.output ?? null, `${pointer}/output`, visible, enclosing) };
-    }
+    const context: StepCompileContext = {
+      env: this.env,
+      value: (value, at) => this.value(value, at, visible, enclosing),
+      block: (steps, at, options) =>
+        this.block(steps, at, options?.sees ? new Set([...visible, ...allIds(options.sees)]) : visible, inner),
+      timestamp: (value, at) => this.timestamp(value, at, visible, enclosing),
+      problem: (at, message) => this.diagnostics.push({ pointer: at, message }),
+    };
+    const compiled = stepKind(step.kind).compile(step, pointer, context);
+    return { id: step.id, kind: step.kind, pointer, retry: this.retry(step), ...compiled } as CompiledStep;
   }
 
-  private untilValue(until: string, pointer: string, visible: Set<string>, enclosing: string[]): CompiledValue {
+  private timestamp(until: string, pointer: string, visible: Set<string>, enclosing: string[]): CompiledValue {
     if (!holdsExpression(until) && !compileSchema(TIMESTAMP)(until)) {
       // Without a zone the moment would depend on the time zone of whichever machine runs the step.
       const message = compileSchema(TIMESTAMP_WITHOUT_ZONE)(until)
@@ -338,89 +270,14 @@ class StepCompiler {
       });
     }
   }
-
-  private resolveAction(step: Extract<Step, { kind: 'call' }>, pointer: string) {
-    const dot = step.action.indexOf('.');
-    const connectorId = step.action.slice(0, dot);
-    const actionName = step.action.slice(dot + 1);
-    const resolved = { connector: connectorId, action: actionName, connection: step.connection, sideEffect: true };
-    const connector = this.env.connectors.get(connectorId);
-    if (!connector) {
-      const suggestion = closest(connectorId, this.env.connectors.list().map((m) => m.id));
-      this.diagnostics.push({
-        pointer: `${pointer}/action`,
-        message: `unknown connector "${connectorId}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}: \`staffwire connectors list\` shows the installed ones`,
-      });
-      return resolved;
-    }
-    const action = connector.manifest.actions[actionName];
-    if (!action) {
-      this.diagnostics.push({
-        pointer: `${pointer}/action`,
-        message: `connector "${connectorId}" has no action "${actionName}" (actions: ${Object.keys(connector.manifest.actions).join(', ')})`,
-      });
-      return resolved;
-    }
-    resolved.sideEffect = action.sideEffect;
-    if (step.connection !== undefined) {
-      const connection = this.env.connections[step.connection];
-      if (!connection) {
-        this.diagnostics.push({ pointer: `${pointer}/connection`, message: unknownConnection(step.connection, this.env.connections) });
-      } else if (!this.env.connectors.shareConnections(connection.connector, connectorId)) {
-        this.diagnostics.push({
-          pointer: `${pointer}/connection`,
-          message: `connection "${step.connection}" is for connector "${connection.connector}"; ${step.action} needs a connection for connector "${connectorId}"`,
-        });
-      }
-    } else if (connector.manifest.connection.required) {
-      this.diagnostics.push({ pointer, message: `${step.action} needs a connection: set "connection" to a ${connectorId} connection` });
-    }
-    if (step.with !== undefined) {
-      this.checkLiteralInput(step.with, action.input, `${pointer}/with`);
-    } else if (Array.isArray(action.input.required) && action.input.required.length > 0) {
-      const required = (action.input.required as string[]).map((name) => `"${name}"`).join(', ');
-      this.diagnostics.push({ pointer, message: `missing "with": ${step.action} needs input ${required}` });
-    }
-    return resolved;
-  }
-
-  /** Validates the literal parts of an action input; values computed by expressions are checked at run time. */
-  private checkLiteralInput(input: unknown, schema: Record<string, unknown>, pointer: string): void {
-    if (holdsExpression(input)) return;
-    const validate = compileSchema(schema);
-    if (validate(input)) return;
-    const literalErrors = (validate.errors ?? []).filter((error) => !dependsOnExpression(input, error.instancePath));
-    for (const d of schemaDiagnostics(literalErrors, input)) this.diagnostics.push({ pointer: pointer + d.pointer, message: d.message });
-  }
 }
 
 const TIMESTAMP = { type: 'string', format: 'date-time' };
 const TIMESTAMP_WITHOUT_ZONE = { type: 'string', format: 'iso-date-time' };
-
-function unknownConnection(name: string, connections: Record<string, ConnectionConfig>): string {
-  const known = Object.keys(connections);
-  return `unknown connection "${name}": add it under "connections" in staffwire.config.json (configured: ${known.join(', ') || 'none'})`;
-}
 
 /** Every string inside a JSON value, with its pointer relative to the value. */
 function stringsIn(value: unknown, at = ''): [string, string][] {
   if (typeof value === 'string') return [[at, value]];
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([key, v]) => stringsIn(v, `${at}/${escapePointer(key)}`));
-}
-
-function allIdsOf(step: Step): string[] {
-  return childBlocks(step, '').flatMap(([, children]) => allIds(children));
-}
-
-/** True when the value at `pointer`, or any value it contains or is contained in, is an expression. */
-function dependsOnExpression(root: unknown, pointer: string): boolean {
-  let value = root;
-  if (holdsExpression(value)) return true;
-  for (const segment of pointer.split('/').slice(1)) {
-    const key = segment.replaceAll('~1', '/').replaceAll('~0', '~');
-    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
-    if (holdsExpression(value)) return true;
-  }
-  return false;
 }

@@ -12,17 +12,8 @@ import type { Frame } from './frame.js';
 import { retryDelayMs } from './retry/retry-policy.js';
 import { ReturnSignal, CancelledSignal } from './signals.js';
 import { StepFailedError } from './step-failed-error.js';
-import { executeCall } from './steps/call-step.js';
-import { executeFor } from './steps/for-step.js';
-import { executeParallel } from './steps/parallel-step.js';
-import { executeRaise } from './steps/raise-step.js';
-import { executeReturn } from './steps/return-step.js';
-import { executeRun } from './steps/run-step.js';
-import { executeSet } from './steps/set-step.js';
-import type { StepContext, StepExecutor } from './steps/step-context.js';
-import { executeSwitch } from './steps/switch-step.js';
-import { executeTry } from './steps/try-step.js';
-import { executeWait } from './steps/wait-step.js';
+import { stepKind } from './steps/index.js';
+import type { StepContext } from './steps/step-context.js';
 
 /** What executing steps needs from the engine, without the engine's own bookkeeping. */
 export interface ExecutionServices {
@@ -50,22 +41,6 @@ export interface ExecutionServices {
   /** Told of checkpoints once they are written, for progress output. */
   written(steps: readonly StepRecord[]): void;
 }
-
-const EXECUTORS: { [K in CompiledStep['kind']]: StepExecutor<Extract<CompiledStep, { kind: K }>> } = {
-  call: executeCall,
-  set: executeSet,
-  switch: executeSwitch,
-  for: executeFor,
-  parallel: executeParallel,
-  try: executeTry,
-  wait: executeWait,
-  run: executeRun,
-  raise: executeRaise,
-  return: executeReturn,
-};
-
-/** Pure steps are cheap and harmless to evaluate again: they checkpoint only their result. */
-const PURE_KINDS = new Set<CompiledStep['kind']>(['set', 'raise', 'return']);
 
 /**
  * One pass of one run: walks the flow, skipping every step whose checkpoint says it succeeded,
@@ -122,9 +97,10 @@ export class RunExecution {
     const path = frame.prefix + step.id;
     const previous = this.records.get(path);
     if (previous?.status === 'succeeded') {
-      if (step.kind === 'return' || previous.state?.returned === true) throw new ReturnSignal(previous.output);
+      if (stepKind(step.kind).endsRun || previous.state?.returned === true) throw new ReturnSignal(previous.output);
       return previous.output;
     }
+    const kind = stepKind(step.kind);
     const startedAt = previous?.startedAt ?? this.services.now().toISOString();
     let attempt = previous?.attempts ?? 0;
     let state = previous?.state;
@@ -165,16 +141,17 @@ export class RunExecution {
         state = Object.keys(rest).length ? rest : undefined;
         context.state = state;
       }
-      const effect = hasSideEffect(step);
-      if (!PURE_KINDS.has(step.kind)) await this.checkpoint(record('running'), effect);
+      const nature = kind.nature(step);
+      const effect = nature === 'effect';
+      if (nature !== 'pure') await this.checkpoint(record('running'), effect);
       try {
-        const output = await (EXECUTORS[step.kind] as StepExecutor<CompiledStep>)(step, frame, context);
+        const output = await kind.execute(step, frame, context);
         const now = this.services.now().toISOString();
         await this.checkpoint(record('succeeded', { finishedAt: now, output }), effect);
-        if (step.kind === 'return') throw new ReturnSignal(output);
+        if (kind.endsRun) throw new ReturnSignal(output);
         return output;
       } catch (err) {
-        if (err instanceof ReturnSignal && step.kind !== 'return') {
+        if (err instanceof ReturnSignal && !kind.endsRun) {
           // A return inside ends this container too; a resumed run must meet the return again here.
           state = { ...state, returned: true };
           await this.checkpoint(record('succeeded', { finishedAt: this.services.now().toISOString(), output: err.output }), false);
@@ -250,11 +227,6 @@ export class RunExecution {
     this.pending = [];
     return batch;
   }
-}
-
-/** Steps whose effects reach beyond this run's own checkpoints. */
-function hasSideEffect(step: CompiledStep): boolean {
-  return step.kind === 'run' || (step.kind === 'call' && step.sideEffect);
 }
 
 export function toErrorRecord(err: unknown, step: string): ErrorRecord {

@@ -2,11 +2,39 @@ import { InputError, StaffwireError } from '../../errors/index.js';
 import { findTooDeepPointerInValue, MAX_JSON_DEPTH } from '../../json/json-depth.js';
 import { resolveConnection } from '../../connector-kit/connection.js';
 import { compileSchema } from '../../schemas.js';
-import type { CompiledCall } from '../compiled-flow.js';
+import { holdsExpression, type CompiledValue } from '../expressions/template.js';
 import { idempotencyKey } from '../idempotency-key.js';
+import { closest } from '../validate/did-you-mean.js';
+import { schemaDiagnostics } from '../validate/schema-errors.js';
+import { unknownConnection } from '../validate/unknown-connection.js';
 import type { StepExecutor } from './step-context.js';
+import type { CompiledStepBase, RetryableStepBase, StepCompileContext, StepKind } from './step-kind.js';
 
-export const executeCall: StepExecutor<CompiledCall> = async (step, frame, context) => {
+export interface CallStep extends RetryableStepBase {
+  kind: 'call';
+  action: string;
+  connection?: string;
+  with?: unknown;
+}
+
+export interface CompiledCall extends CompiledStepBase<'call'> {
+  connector: string;
+  action: string;
+  connection: string | undefined;
+  sideEffect: boolean;
+  input: CompiledValue;
+}
+
+declare module './step-kind.js' {
+  interface StepDefinitions {
+    call: CallStep;
+  }
+  interface CompiledSteps {
+    call: CompiledCall;
+  }
+}
+
+const executeCall: StepExecutor<CompiledCall> = async (step, frame, context) => {
   const { execution } = context;
   const connector = execution.services.connectors.get(step.connector);
   const handler = connector?.actions[step.action];
@@ -42,3 +70,77 @@ export const executeCall: StepExecutor<CompiledCall> = async (step, frame, conte
   }
   return output;
 };
+
+/** A connector action on a named connection, with inputs `with`; output the action's result. */
+export const callStep: StepKind<CallStep, CompiledCall> = {
+  kind: 'call',
+  nature: (step) => (step.sideEffect ? 'effect' : 'tracked'),
+  usesFlowRetry: true,
+  compile: (step, pointer, c) => ({ ...resolveAction(step, pointer, c), input: c.value(step.with ?? {}, `${pointer}/with`) }),
+  execute: executeCall,
+};
+
+/** The connector, action and connection a call names, with every problem in them reported. */
+function resolveAction(step: CallStep, pointer: string, c: StepCompileContext) {
+  const { connectors, connections } = c.env;
+  const dot = step.action.indexOf('.');
+  const connectorId = step.action.slice(0, dot);
+  const actionName = step.action.slice(dot + 1);
+  const resolved = { connector: connectorId, action: actionName, connection: step.connection, sideEffect: true };
+  const connector = connectors.get(connectorId);
+  if (!connector) {
+    const suggestion = closest(connectorId, connectors.list().map((m) => m.id));
+    c.problem(
+      `${pointer}/action`,
+      `unknown connector "${connectorId}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}: \`staffwire connectors list\` shows the installed ones`,
+    );
+    return resolved;
+  }
+  const action = connector.manifest.actions[actionName];
+  if (!action) {
+    c.problem(`${pointer}/action`, `connector "${connectorId}" has no action "${actionName}" (actions: ${Object.keys(connector.manifest.actions).join(', ')})`);
+    return resolved;
+  }
+  resolved.sideEffect = action.sideEffect;
+  if (step.connection !== undefined) {
+    const connection = connections[step.connection];
+    if (!connection) {
+      c.problem(`${pointer}/connection`, unknownConnection(step.connection, connections));
+    } else if (!connectors.shareConnections(connection.connector, connectorId)) {
+      c.problem(
+        `${pointer}/connection`,
+        `connection "${step.connection}" is for connector "${connection.connector}"; ${step.action} needs a connection for connector "${connectorId}"`,
+      );
+    }
+  } else if (connector.manifest.connection.required) {
+    c.problem(pointer, `${step.action} needs a connection: set "connection" to a ${connectorId} connection`);
+  }
+  if (step.with !== undefined) {
+    checkLiteralInput(step.with, action.input, `${pointer}/with`, c);
+  } else if (Array.isArray(action.input.required) && action.input.required.length > 0) {
+    const required = (action.input.required as string[]).map((name) => `"${name}"`).join(', ');
+    c.problem(pointer, `missing "with": ${step.action} needs input ${required}`);
+  }
+  return resolved;
+}
+
+/** Validates the literal parts of an action input; values computed by expressions are checked at run time. */
+function checkLiteralInput(input: unknown, schema: Record<string, unknown>, pointer: string, c: StepCompileContext): void {
+  if (holdsExpression(input)) return;
+  const validate = compileSchema(schema);
+  if (validate(input)) return;
+  const literalErrors = (validate.errors ?? []).filter((error) => !dependsOnExpression(input, error.instancePath));
+  for (const d of schemaDiagnostics(literalErrors, input)) c.problem(pointer + d.pointer, d.message);
+}
+
+/** True when the value at `pointer`, or any value it contains or is contained in, is an expression. */
+function dependsOnExpression(root: unknown, pointer: string): boolean {
+  let value = root;
+  if (holdsExpression(value)) return true;
+  for (const segment of pointer.split('/').slice(1)) {
+    const key = segment.replaceAll('~1', '/').replaceAll('~0', '~');
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    if (holdsExpression(value)) return true;
+  }
+  return false;
+}

@@ -1,8 +1,33 @@
 import { InputError, WaitSignal } from '../../errors/index.js';
 import type { ErrorRecord, StepRecord } from '../../store/records.js';
-import type { CompiledFor } from '../compiled-flow.js';
+import type { CompiledValue } from '../expressions/template.js';
 import { StepFailedError } from '../step-failed-error.js';
 import type { StepExecutor } from './step-context.js';
+import type { CompiledStep, CompiledStepBase, RetryableStepBase, Step, StepKind } from './step-kind.js';
+
+export interface ForStep extends RetryableStepBase {
+  kind: 'for';
+  each: string | unknown[];
+  concurrency?: number;
+  onFailure?: 'stop' | 'collect';
+  steps: Step[];
+}
+
+export interface CompiledFor extends CompiledStepBase<'for'> {
+  each: CompiledValue;
+  concurrency: number;
+  onFailure: 'stop' | 'collect';
+  steps: CompiledStep[];
+}
+
+declare module './step-kind.js' {
+  interface StepDefinitions {
+    for: ForStep;
+  }
+  interface CompiledSteps {
+    for: CompiledFor;
+  }
+}
 
 interface ItemFailure {
   index: number;
@@ -18,7 +43,7 @@ export const FOR_ITEM_KIND = 'for.item';
  * flight settle. collect: every item runs; output `{ results, failures }` with null results for
  * failed items.
  */
-export const executeFor: StepExecutor<CompiledFor> = async (step, frame, { execution, path, state, saveState }) => {
+const executeFor: StepExecutor<CompiledFor> = async (step, frame, { execution, path, state, saveState }) => {
   let items = state?.items as unknown[] | undefined;
   if (items === undefined) {
     const evaluated = await execution.evaluate(step.each, frame.scope);
@@ -83,3 +108,17 @@ function itemFailure(runId: string, forPath: string, stepId: string, index: numb
   const at = now.toISOString();
   return { runId, path: `${forPath}[${index}]`, stepId: `${stepId}[${index}]`, kind: FOR_ITEM_KIND, status: 'failed', attempts: 1, startedAt: at, updatedAt: at, finishedAt: at, error };
 }
+
+/** Runs its steps for each item of `each`. */
+export const forStep: StepKind<ForStep, CompiledFor> = {
+  kind: 'for',
+  nature: () => 'tracked',
+  children: (step, pointer) => [{ pointer: `${pointer}/steps`, steps: step.steps, iterates: true }],
+  compile: (step, pointer, c) => ({
+    each: c.value(step.each, `${pointer}/each`),
+    concurrency: step.concurrency ?? 1,
+    onFailure: step.onFailure ?? 'stop',
+    steps: c.block(step.steps, `${pointer}/steps`),
+  }),
+  execute: executeFor,
+};

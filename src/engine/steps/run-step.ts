@@ -1,13 +1,34 @@
 import { StaffwireError, WaitSignal } from '../../errors/index.js';
-import type { CompiledRun } from '../compiled-flow.js';
+import type { CompiledValue } from '../expressions/template.js';
 import type { StepExecutor } from './step-context.js';
+import type { CompiledStepBase, RetryableStepBase, StepKind } from './step-kind.js';
+
+export interface RunStep extends RetryableStepBase {
+  kind: 'run';
+  flow: string;
+  input?: unknown;
+}
+
+export interface CompiledRun extends CompiledStepBase<'run'> {
+  flow: string;
+  input: CompiledValue;
+}
+
+declare module './step-kind.js' {
+  interface StepDefinitions {
+    run: RunStep;
+  }
+  interface CompiledSteps {
+    run: CompiledRun;
+  }
+}
 
 /**
  * Runs another flow as a child run and returns its output; waits with it when it waits. The
  * child executes here unless another live process holds it: then this run parks, and the
  * child's end wakes it through the store.
  */
-export const executeRun: StepExecutor<CompiledRun> = async (step, frame, { execution, path, state, saveState }) => {
+const executeRun: StepExecutor<CompiledRun> = async (step, frame, { execution, path, state, saveState }) => {
   const services = execution.services;
   let childRunId = state?.childRunId as string | undefined;
   let child = childRunId === undefined ? undefined : await services.store.getRun(childRunId);
@@ -44,4 +65,13 @@ export const executeRun: StepExecutor<CompiledRun> = async (step, frame, { execu
         details: { childRunId: child.id },
       });
   }
+};
+
+/** Runs another flow as a child run; output its output. */
+export const runStep: StepKind<RunStep, CompiledRun> = {
+  kind: 'run',
+  nature: () => 'effect',
+  startsFlows: (step) => [step.flow],
+  compile: (step, pointer, c) => ({ flow: step.flow, input: c.value(step.input ?? {}, `${pointer}/input`) }),
+  execute: executeRun,
 };

@@ -1,4 +1,4 @@
-import type { CompiledStep } from '../compiled-flow.js';
+import type { CompiledStepBase } from './step-kind.js';
 import type { Frame } from '../frame.js';
 import type { RunExecution } from '../run-execution.js';
 
@@ -18,5 +18,5 @@ export interface StepContext {
   saveState(state: Record<string, unknown>, options?: { durable?: boolean }): Promise<void>;
 }
 
-export type StepExecutor<S extends CompiledStep> = (step: S, frame: Frame, context: StepContext) => Promise<unknown>;
+export type StepExecutor<S extends CompiledStepBase> = (step: S, frame: Frame, context: StepContext) => Promise<unknown>;
 

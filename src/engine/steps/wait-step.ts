@@ -1,9 +1,32 @@
 import { InputError, WaitSignal } from '../../errors/index.js';
-import type { CompiledWait } from '../compiled-flow.js';
+import type { CompiledValue } from '../expressions/template.js';
+import type { Duration } from '../flow-types.js';
+import { parseDuration } from '../retry/duration.js';
 import type { StepExecutor } from './step-context.js';
+import type { CompiledStepBase, RetryableStepBase, StepKind } from './step-kind.js';
+
+export interface WaitStep extends RetryableStepBase {
+  kind: 'wait';
+  for?: Duration;
+  until?: string;
+}
+
+export interface CompiledWait extends CompiledStepBase<'wait'> {
+  forMs: number | undefined;
+  until: CompiledValue | undefined;
+}
+
+declare module './step-kind.js' {
+  interface StepDefinitions {
+    wait: WaitStep;
+  }
+  interface CompiledSteps {
+    wait: CompiledWait;
+  }
+}
 
 /** Parks the run until a moment; output `{ until }`. The deadline is fixed on first entry. */
-export const executeWait: StepExecutor<CompiledWait> = async (step, frame, { execution, state, saveState }) => {
+const executeWait: StepExecutor<CompiledWait> = async (step, frame, { execution, state, saveState }) => {
   let until = state?.until as string | undefined;
   if (until === undefined) {
     const now = execution.services.now();
@@ -21,4 +44,15 @@ export const executeWait: StepExecutor<CompiledWait> = async (step, frame, { exe
   }
   if (new Date(until) > execution.services.now()) throw new WaitSignal(new Date(until), `step ${step.id}`);
   return { until };
+};
+
+/** Parks the run for a duration or until a moment. */
+export const waitStep: StepKind<WaitStep, CompiledWait> = {
+  kind: 'wait',
+  nature: () => 'tracked',
+  compile: (step, pointer, c) => ({
+    forMs: parseDuration(step.for),
+    until: step.until === undefined ? undefined : c.timestamp(step.until, `${pointer}/until`),
+  }),
+  execute: executeWait,
 };
