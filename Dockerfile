@@ -25,6 +25,8 @@ COPY bin ./bin
 COPY schemas ./schemas
 COPY flows ./flows
 COPY connectors ./connectors
+# SQL migrations are read at start-up from the package, not compiled into dist/.
+COPY src/store/sqlite/migrations ./src/store/sqlite/migrations
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -14,7 +14,7 @@ import { HttpClient } from '../src/connector-kit/http-client.js';
 import { Engine } from '../src/engine/engine.js';
 import type { FlowDefinition } from '../src/engine/flow-types.js';
 import { EmbeddedRuntime } from '../src/runtime/embedded-runtime.js';
-import { SqliteStore } from '../src/store/sqlite-store.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10_000);
 const WARMUP = 500;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { categoryOfStatus, HttpClient, type HttpResponse } from '../../src/connector-kit/http-client.js';
 import type { RateLimiter } from '../../src/connector-kit/rate-limiter.js';
-import { DEFAULT_MAX_INLINE_DELAY_MS, retryTransient } from '../../src/connector-kit/retry-transient.js';
+import { DEFAULT_INLINE_ATTEMPTS, DEFAULT_MAX_INLINE_DELAY_MS, retryTransient } from '../../src/connector-kit/retry-transient.js';
 import { StaffwireError, VendorError, type ErrorCategory } from '../../src/errors/index.js';
 
 /**
@@ -24,12 +24,13 @@ export interface DocusignClientOptions {
   accountId: string;
   accessToken: string;
   timeoutMs?: number;
-  /** Client-side limit shared by every client of the same connection. */
+  /** Client-side limit shared by every run in the process, acquired under `docusign:<accountId>` before every request. */
   limiter?: RateLimiter;
-  /** Attempts on 429/5xx/timeouts before the error goes to the engine's retry policy. */
+  /** Attempts on 429/5xx/timeouts before the error goes up (ActionContext.inlineAttempts); default DEFAULT_INLINE_ATTEMPTS. */
   attempts?: number;
   /** Waits longer than this are left to the engine, which parks the run instead of a worker. */
   maxInlineDelayMs?: number;
+  /** The action's logger: the client is made per action call, so requests log the run's and step's ids. */
   log?: Logger;
   now?: () => number;
 }
@@ -57,12 +58,15 @@ interface DocusignErrorBody {
 export class DocusignClient {
   private readonly http: HttpClient;
   private readonly limiter: RateLimiter | undefined;
+  private readonly limiterKey: string;
   private readonly accountPath: string;
   private readonly now: () => number;
 
   constructor(private readonly options: DocusignClientOptions) {
     this.http = new HttpClient({ baseUrl: apiHost(options.baseUri), timeoutMs: options.timeoutMs ?? 30_000 });
     this.limiter = options.limiter;
+    // DocuSign counts calls per account, whichever connection or app makes them.
+    this.limiterKey = `docusign:${options.accountId}`;
     this.accountPath = `/restapi/v2.1/accounts/${encodeURIComponent(options.accountId)}`;
     this.now = options.now ?? Date.now;
   }
@@ -78,7 +82,7 @@ export class DocusignClient {
    */
   retrying<T>(unit: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     return retryTransient(unit, {
-      attempts: this.options.attempts ?? 3,
+      attempts: this.options.attempts ?? DEFAULT_INLINE_ATTEMPTS,
       baseDelayMs: 500,
       maxInlineDelayMs: this.options.maxInlineDelayMs ?? DEFAULT_MAX_INLINE_DELAY_MS,
       ...(signal ? { signal } : {}),
@@ -89,7 +93,7 @@ export class DocusignClient {
 
   /** One attempt, no retry: the JSON body of a 2xx answer, or a typed error. */
   async send<T>(request: DocusignRequest): Promise<T> {
-    await this.limiter?.acquire(request.signal);
+    await this.limiter?.acquire(this.limiterKey, request.signal);
     const started = this.now();
     let response: HttpResponse & { rawBody: string };
     try {

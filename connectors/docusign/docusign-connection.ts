@@ -1,6 +1,7 @@
 import type { ActionContext } from '../../src/connector-kit/connector.js';
-import { RateLimiter } from '../../src/connector-kit/rate-limiter.js';
+import type { ConnectionWebhookVerifier, WebhookDeliveryTerms } from '../../src/connector-kit/webhooks/webhook-verifier.js';
 import { InputError } from '../../src/errors/index.js';
+import { verifyDocusignConnect } from './connect-webhook.js';
 import { DocusignClient } from './docusign-client.js';
 
 /** A DocuSign connection's settings as the manifest declares them, secrets resolved. */
@@ -13,32 +14,40 @@ export interface DocusignSettings {
   connectSecrets?: string[];
 }
 
-/** One limiter per connection and limit, so every run using the connection shares it. */
-const limiters = new Map<string, RateLimiter>();
-
-/** A client for the action's connection, logging with the action's own logger (run and step ids). */
+/**
+ * A client for the action's connection, made per call: it logs with the action's own logger
+ * (run and step ids) and retries within the action's budget, while the rate limiter is the
+ * process's, shared by every run on the account.
+ */
 export function docusignClient(context: ActionContext): DocusignClient {
   const connection = context.connection;
   if (!connection) {
     throw new InputError('a DocuSign action needs a connection (baseUri, accountId, accessToken): name one in the step', 'docusign.no_connection');
   }
   const settings = connection.settings as unknown as DocusignSettings;
-  let limiter: RateLimiter | undefined;
-  if (settings.requestsPerSecond) {
-    const key = `${connection.name}\u0000${settings.baseUri}\u0000${settings.accountId}\u0000${settings.requestsPerSecond}`;
-    limiter = limiters.get(key);
-    if (!limiter) {
-      limiter = new RateLimiter(settings.requestsPerSecond, 1000);
-      limiters.set(key, limiter);
-    }
-  }
   return new DocusignClient({
     connectionName: connection.name,
     baseUri: settings.baseUri,
     accountId: settings.accountId,
     accessToken: settings.accessToken,
     ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
-    ...(limiter ? { limiter } : {}),
+    ...(settings.requestsPerSecond ? { limiter: context.resources.rateLimiter({ limit: settings.requestsPerSecond, perMs: 1000 }) } : {}),
+    attempts: context.inlineAttempts,
     log: context.log,
   });
 }
+
+/**
+ * How Connect delivers: DocuSign asks listeners to answer within 5 s
+ * (developers.docusign.com/platform/webhooks/connect/implement). Its retry schedule is not
+ * confirmed, and an administrator can republish failed deliveries at any time, so no
+ * redelivery window is stated.
+ */
+export const CONNECT_WEBHOOK_DELIVERY: WebhookDeliveryTerms = { answerWithinMs: 5_000 };
+
+/** Connect deliveries, checked against the connection's `connectSecrets` (any one key may match). */
+export const docusignConnectWebhook: ConnectionWebhookVerifier = {
+  delivery: CONNECT_WEBHOOK_DELIVERY,
+  verify: (request, connection, now) =>
+    verifyDocusignConnect(request, (connection.settings as Partial<DocusignSettings>).connectSecrets ?? [], { now: () => now.getTime() }),
+};

@@ -1,12 +1,17 @@
 import nock from 'nock';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ConnectionResources } from '../../src/connector-kit/connection-resources.js';
 import type { ActionContext } from '../../src/connector-kit/connector.js';
 import { resolveConnection } from '../../src/connector-kit/connection.js';
+import type { RateLimit, RateLimiter } from '../../src/connector-kit/rate-limiter.js';
 import { ConnectorRegistry } from '../../src/connector-kit/registry.js';
 import { VendorError } from '../../src/errors/index.js';
 import { ajv, compileSchema } from '../../src/schemas.js';
 import { actionContext, failure, TEST_IDEMPOTENCY_KEY as KEY, useNockOnly } from '../../test/support/action-context.js';
 import eventSchema from './connect-event.schema.json' with { type: 'json' };
+import { signDocusignConnect } from './connect-webhook.js';
+import { CONNECT_WEBHOOK_DELIVERY, docusignConnectWebhook } from './docusign-connection.js';
 import connector from './index.js';
 
 const BASE = 'https://demo.docusign.net';
@@ -25,14 +30,16 @@ const createFromTemplate = connector.actions['envelope.create_from_template'] as
 const getEnvelope = connector.actions['envelope.get'] as Action;
 const voidEnvelope = connector.actions['envelope.void'] as Action;
 
-function context(settings: Record<string, unknown> = {}): ActionContext {
-  return actionContext(
-    resolveConnection(
-      'contracts',
-      { connector: 'docusign', baseUri: BASE, accountId: ACCOUNT, accessToken: { env: 'DS_TOKEN' }, timeoutMs: 2000, ...settings },
-      { DS_TOKEN: 'token-1' },
-    ),
+function connection(settings: Record<string, unknown> = {}) {
+  return resolveConnection(
+    'contracts',
+    { connector: 'docusign', baseUri: BASE, accountId: ACCOUNT, accessToken: { env: 'DS_TOKEN' }, timeoutMs: 2000, ...settings },
+    { DS_TOKEN: 'token-1' },
   );
+}
+
+function context(settings: Record<string, unknown> = {}, overrides: Partial<Omit<ActionContext, 'connection'>> = {}): ActionContext {
+  return actionContext(connection(settings), overrides);
 }
 
 const offer = {
@@ -294,5 +301,77 @@ describe('docusign connector', () => {
   it('names the missing connection', async () => {
     const err = await failure(getEnvelope({ envelopeId: ENVELOPE }, { ...context(), connection: undefined }));
     expect(err).toMatchObject({ code: 'docusign.no_connection', category: 'validation' });
+  });
+
+  describe('one retry budget', () => {
+    it("sends once with inlineAttempts 1: a 503 goes up with category server for the step's policy to retry", async () => {
+      nock(BASE, auth).get(`${API}/envelopes/${ENVELOPE}`).reply(503, '<html>Service Unavailable</html>', { 'content-type': 'text/html' });
+      const err = await failure(getEnvelope({ envelopeId: ENVELOPE }, context({}, { inlineAttempts: 1 })));
+      expect(err).toMatchObject({ category: 'server', httpStatus: 503 });
+    });
+
+    it('searches and sends once with inlineAttempts 1: a 429 goes up with its retryAfterMs, and the next attempt searches again', async () => {
+      nock(BASE, auth).get(`${API}/envelopes`).query(keyQuery).reply(200, noEnvelopes, json);
+      nock(BASE, auth)
+        .post(`${API}/envelopes`)
+        .reply(429, { errorCode: 'BURST_APIINVOCATION_LIMIT_EXCEEDED', message: 'burst' }, { ...json, 'retry-after': '1' });
+      const err = await failure(createFromTemplate(offer, context({}, { inlineAttempts: 1 })));
+      expect(err).toMatchObject({ category: 'rate_limit', retryAfterMs: 1000, vendorCode: 'BURST_APIINVOCATION_LIMIT_EXCEEDED' });
+    });
+  });
+
+  describe('connection resources', () => {
+    it("logs each run's requests with that run's runId and stepId", async () => {
+      const lines: Record<string, unknown>[] = [];
+      const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+      const shared = new ConnectionResources().scopeFor(connection());
+      nock(BASE, auth).get(`${API}/envelopes/${ENVELOPE}`).times(2).reply(200, { envelopeId: ENVELOPE, status: 'sent' }, json);
+      await getEnvelope({ envelopeId: ENVELOPE }, context({}, { resources: shared, log: log.child({ runId: 'run-1', stepId: 'check' }) }));
+      await getEnvelope({ envelopeId: ENVELOPE }, context({}, { resources: shared, log: log.child({ runId: 'run-2', stepId: 'poll' }) }));
+      const requests = lines.filter((line) => line.msg === 'docusign request').map((line) => [line.runId, line.stepId]);
+      expect(requests).toEqual([
+        ['run-1', 'check'],
+        ['run-2', 'poll'],
+      ]);
+    });
+
+    it("acquires the account's limiter under docusign:<accountId> for every request of every run", async () => {
+      const acquired: string[] = [];
+      const rates: RateLimit[] = [];
+      const resources = new ConnectionResources({
+        createRateLimiter: (rate): RateLimiter => {
+          rates.push(rate);
+          return { acquire: async (key) => void acquired.push(key) };
+        },
+      });
+      const limited = connection({ requestsPerSecond: 2 });
+      nock(BASE, auth).get(`${API}/envelopes/${ENVELOPE}`).times(2).reply(200, { envelopeId: ENVELOPE, status: 'sent' }, json);
+      await getEnvelope({ envelopeId: ENVELOPE }, actionContext(limited, { resources: resources.scopeFor(limited) }));
+      await getEnvelope({ envelopeId: ENVELOPE }, actionContext(limited, { resources: resources.scopeFor(limited) }));
+      expect(rates).toEqual([{ limit: 2, perMs: 1000 }]);
+      expect(acquired).toEqual([`docusign:${ACCOUNT}`, `docusign:${ACCOUNT}`]);
+    });
+  });
+
+  describe('Connect verifier', () => {
+    const message = JSON.stringify({
+      event: 'envelope-completed',
+      apiVersion: 'v2.1',
+      generatedDateTime: '2024-05-20T09:29:58.1230000Z',
+      data: { accountId: ACCOUNT, envelopeId: ENVELOPE },
+    });
+
+    it("is the connector's webhook, and verifies a delivery with the connection's connectSecrets", () => {
+      expect(connector.webhook).toBe(docusignConnectWebhook);
+      const secured = connection({ connectSecrets: ['old-key', 'new-key'] });
+      const request = { headers: { 'x-docusign-signature-1': signDocusignConnect('new-key', message) }, rawBody: Buffer.from(message) };
+      expect(docusignConnectWebhook.verify(request, secured, NOW)).toMatchObject({ kind: 'event', event: { type: 'envelope-completed', tenant: ACCOUNT } });
+      expect(() => docusignConnectWebhook.verify(request, connection(), NOW)).toThrow(expect.objectContaining({ reason: 'bad_signature' }));
+    });
+
+    it('states the 5 s answer DocuSign asks for, and no redelivery window, which DocuSign does not confirm', () => {
+      expect(docusignConnectWebhook.delivery).toBe(CONNECT_WEBHOOK_DELIVERY);
+      expect(CONNECT_WEBHOOK_DELIVERY).toEqual({ answerWithinMs: 5000 });
+    });
   });
 });

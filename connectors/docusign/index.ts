@@ -1,17 +1,16 @@
-import type { Connector } from '../../src/connector-kit/connector.js';
-import type { ConnectorManifest } from '../../src/connector-kit/manifest.js';
+import { defineConnector } from '../../src/connector-kit/define-connector.js';
+import { docusignConnectWebhook } from './docusign-connection.js';
 import { createEnvelopeFromTemplate } from './envelope-create-from-template.js';
 import { getEnvelope } from './envelope-get.js';
 import { voidEnvelope } from './envelope-void.js';
 import manifest from './manifest.json' with { type: 'json' };
 
-const connector: Connector = {
-  manifest: manifest as unknown as ConnectorManifest,
+export default defineConnector({
+  manifest,
   actions: {
     'envelope.create_from_template': createEnvelopeFromTemplate,
     'envelope.get': getEnvelope,
     'envelope.void': voidEnvelope,
   },
-};
-
-export default connector;
+  webhook: docusignConnectWebhook,
+});

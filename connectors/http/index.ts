@@ -1,6 +1,6 @@
-import type { Connector, ActionContext, ResolvedConnection } from '../../src/connector-kit/connector.js';
+import type { ActionContext } from '../../src/connector-kit/connector.js';
+import { defineConnector } from '../../src/connector-kit/define-connector.js';
 import { HttpClient } from '../../src/connector-kit/http-client.js';
-import type { ConnectorManifest } from '../../src/connector-kit/manifest.js';
 import manifest from './manifest.json' with { type: 'json' };
 
 interface RequestInput {
@@ -20,24 +20,24 @@ interface HttpSettings {
   auth?: { type: 'bearer'; token: string } | { type: 'basic'; username: string; password: string } | { type: 'header'; name: string; value: string };
 }
 
-/** One client per connection configuration, so sockets and got's options are reused across calls. */
-const clients = new Map<string, HttpClient>();
-const anonymous = new HttpClient();
-
-function clientFor(connection: ResolvedConnection | undefined): HttpClient {
-  if (!connection) return anonymous;
-  const key = `${connection.name}\u0000${JSON.stringify(connection.settings)}`;
-  let client = clients.get(key);
-  if (!client) {
+/**
+ * One client per connection as configured (one for calls without a connection), kept in the
+ * connection's resources so got's options are built once, not per call.
+ *
+ * No inline retries here, whatever `context.inlineAttempts` allows: a request to an arbitrary
+ * API is sent once per step attempt, and the step's retry policy decides about another.
+ */
+function clientFor(context: ActionContext): HttpClient {
+  const connection = context.connection;
+  return context.resources.get('http:client', () => {
+    if (!connection) return new HttpClient();
     const settings = connection.settings as HttpSettings;
-    client = new HttpClient({
+    return new HttpClient({
       ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
       ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
       headers: { ...settings.headers, ...authHeaders(settings.auth) },
     });
-    clients.set(key, client);
-  }
-  return client;
+  });
 }
 
 function authHeaders(auth: HttpSettings['auth']): Record<string, string> {
@@ -59,7 +59,7 @@ async function request(input: RequestInput, context: ActionContext) {
   if (method !== 'GET' && method !== 'HEAD') {
     headers[(settings.idempotencyHeader ?? 'Idempotency-Key').toLowerCase()] = context.idempotencyKey;
   }
-  return clientFor(context.connection).send({
+  return clientFor(context).send({
     method,
     url: input.url,
     headers,
@@ -70,9 +70,4 @@ async function request(input: RequestInput, context: ActionContext) {
   });
 }
 
-const connector: Connector = {
-  manifest: manifest as unknown as ConnectorManifest,
-  actions: { request },
-};
-
-export default connector;
+export default defineConnector({ manifest, actions: { request } });

@@ -1,11 +1,10 @@
-import type { Connector } from '../../src/connector-kit/connector.js';
-import type { ConnectorManifest } from '../../src/connector-kit/manifest.js';
+import { defineConnector } from '../../src/connector-kit/define-connector.js';
 import manifest from './manifest.json' with { type: 'json' };
 import { sendMessage } from './message.js';
 import { deleteUser, getUser, resumeUser, resurrectUser, suspendUser, userIdsByEmailOrMobile } from './user.js';
 
-const connector: Connector = {
-  manifest: manifest as unknown as ConnectorManifest,
+export default defineConnector({
+  manifest,
   actions: {
     'user.get': getUser,
     'user.ids_by_email_or_mobile': userIdsByEmailOrMobile,
@@ -15,6 +14,4 @@ const connector: Connector = {
     'user.resurrect': resurrectUser,
     'message.send': sendMessage,
   },
-};
-
-export default connector;
+});

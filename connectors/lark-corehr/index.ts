@@ -1,5 +1,5 @@
-import type { Connector } from '../../src/connector-kit/connector.js';
-import type { ConnectorManifest } from '../../src/connector-kit/manifest.js';
+import { defineConnector } from '../../src/connector-kit/define-connector.js';
+import { larkWebhook } from '../lark-shared/lark-connection.js';
 import { batchGetDepartments, searchDepartments } from './actions/departments.js';
 import { batchGetEmployees, searchEmployees } from './actions/employees.js';
 import { searchJobChanges } from './actions/job-changes.js';
@@ -7,8 +7,8 @@ import { searchOffboardings } from './actions/offboardings.js';
 import { completePreHire, createPreHire, deletePreHire, getPreHire, queryPreHires, searchPreHires, withdrawPreHire } from './actions/pre-hires.js';
 import manifest from './manifest.json' with { type: 'json' };
 
-const connector: Connector = {
-  manifest: manifest as unknown as ConnectorManifest,
+export default defineConnector({
+  manifest,
   actions: {
     'pre_hire.create': createPreHire,
     'pre_hire.get': getPreHire,
@@ -24,6 +24,6 @@ const connector: Connector = {
     'offboarding.search': searchOffboardings,
     'job_change.search': searchJobChanges,
   },
-};
-
-export default connector;
+  // One Lark app pushes every product's events to one URL: every lark-* connector shares this verifier.
+  webhook: larkWebhook,
+});

@@ -1,16 +1,16 @@
-import type { Connector } from '../../src/connector-kit/connector.js';
-import type { ConnectorManifest } from '../../src/connector-kit/manifest.js';
+import { defineConnector } from '../../src/connector-kit/define-connector.js';
+import { larkWebhook } from '../lark-shared/lark-connection.js';
 import { getApplication, transferApplicationToOnboard } from './application.js';
 import manifest from './manifest.json' with { type: 'json' };
 import { getOffer } from './offer.js';
 
-const connector: Connector = {
-  manifest: manifest as unknown as ConnectorManifest,
+export default defineConnector({
+  manifest,
   actions: {
     'offer.get': getOffer,
     'application.get': getApplication,
     'application.transfer_onboard': transferApplicationToOnboard,
   },
-};
-
-export default connector;
+  // One Lark app pushes every product's events to one URL: every lark-* connector shares this verifier.
+  webhook: larkWebhook,
+});

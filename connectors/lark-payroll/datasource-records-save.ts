@@ -1,5 +1,5 @@
 import type { ActionContext } from '../../src/connector-kit/connector.js';
-import { DEFAULT_LARK_BASE_URL, larkClient, type LarkSettings } from '../lark-shared/lark-connection.js';
+import { larkClient } from '../lark-shared/lark-connection.js';
 import { PAYROLL_TRANSIENT_CODES } from './payroll-errors.js';
 import { KeyedSerialQueue } from './serial-queue.js';
 
@@ -16,9 +16,10 @@ export interface DatasourceRecordsSaveInput {
 
 /**
  * Lark lets one write at a time into a datasource and rejects a concurrent one. Every save of
- * this process to the same (app, datasource) waits for the previous one to finish.
+ * this process through the same connection to the same datasource waits for the previous one to
+ * finish: the queue is one of the connection's resources, keyed by datasource.
  */
-const datasourceWrites = new KeyedSerialQueue();
+const DATASOURCE_WRITES = 'lark-payroll:datasource-writes';
 
 /**
  * POST /open-apis/payroll/v1/datasource_records/save. Upserts by employment_id + payroll_period
@@ -26,10 +27,9 @@ const datasourceWrites = new KeyedSerialQueue();
  */
 export async function saveDatasourceRecords(input: DatasourceRecordsSaveInput, context: ActionContext): Promise<{ affect_counts: number }> {
   const client = larkClient(context);
-  const settings = context.connection?.settings as Partial<LarkSettings> | undefined;
-  const key = [settings?.baseUrl ?? DEFAULT_LARK_BASE_URL, settings?.appId, input.source_code].join('\u0000');
+  const datasourceWrites = context.resources.get(DATASOURCE_WRITES, () => new KeyedSerialQueue());
   const data = await datasourceWrites.run(
-    key,
+    input.source_code,
     () =>
       client.call<{ affect_counts?: string | number }>({
         method: 'POST',

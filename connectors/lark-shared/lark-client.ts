@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { HttpClient, retryAfterFromHeaders, categoryOfStatus } from '../../src/connector-kit/http-client.js';
-import { RateLimiter } from '../../src/connector-kit/rate-limiter.js';
-import { DEFAULT_MAX_INLINE_DELAY_MS, retryTransient } from '../../src/connector-kit/retry-transient.js';
+import type { RateLimiter } from '../../src/connector-kit/rate-limiter.js';
+import { DEFAULT_INLINE_ATTEMPTS, DEFAULT_MAX_INLINE_DELAY_MS, retryTransient } from '../../src/connector-kit/retry-transient.js';
 import { StaffwireError, VendorError } from '../../src/errors/index.js';
 
 /** Lark codes meaning "this token is no good": refresh once and try again. */
@@ -11,19 +11,24 @@ export const RATE_LIMITED_CODE = 99991400;
 /** Tokens are used until this long before Lark says they expire, as the official SDKs do. */
 export const TOKEN_SAFETY_MS = 3 * 60_000;
 
-export interface LarkClientOptions {
+export interface LarkAppOptions {
   baseUrl: string;
   appId: string;
   appSecret: string;
   timeoutMs?: number;
-  /** Client-side limit for this connection, requests per second. */
-  requestsPerSecond?: number;
-  /** Attempts on 429/5xx/timeouts before the error goes to the engine's retry policy. */
+  /** Client-side limit, acquired under `lark:<appId>` before every request, the token request included. */
+  limiter?: RateLimiter;
+  now?: () => number;
+}
+
+/** What one action brings to its calls: where they log, and how many attempts they may make. */
+export interface LarkCaller {
+  /** The run's and step's logger: every request, retry and token refresh of the call logs here. */
+  log?: Logger;
+  /** Attempts on 429/5xx/timeouts before the error goes up (ActionContext.inlineAttempts); default DEFAULT_INLINE_ATTEMPTS. */
   attempts?: number;
   /** Waits longer than this (default DEFAULT_MAX_INLINE_DELAY_MS) are left to the engine, which parks the run instead of holding a worker. */
   maxInlineDelayMs?: number;
-  log?: Logger;
-  now?: () => number;
 }
 
 export interface LarkRequest {
@@ -51,76 +56,46 @@ interface Envelope {
 }
 
 /**
- * Lark Open Platform over the shared HTTP client: tenant token cached until `expire − 3 min`
- * and refreshed once on an invalid-token code; the `{code, msg, data}` envelope turned into data
- * or a VendorError with the vendor's code, message and log id; 429/5xx/timeouts retried with
- * `x-ogw-ratelimit-reset` honoured; an optional client-side rate limit; redacted request logs.
+ * One Lark custom app as this process talks to it, shared by every run and every lark-* connector
+ * on the connection: the HTTP client, the tenant token (cached until `expire − 3 min`, one request
+ * however many callers wait) and the client-side rate limit. It keeps nothing of any run: the
+ * caller's logger comes with each request.
  */
-export class LarkClient {
+export class LarkApp {
   private readonly http: HttpClient;
-  private readonly limiter: RateLimiter | undefined;
+  private readonly limiterKey: string;
   private token: { value: string; usableUntil: number } | undefined;
   private refreshing: Promise<string> | undefined;
   private readonly now: () => number;
 
-  constructor(private readonly options: LarkClientOptions) {
+  constructor(private readonly options: LarkAppOptions) {
     this.http = new HttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs ?? 15_000 });
-    this.limiter = options.requestsPerSecond ? new RateLimiter(options.requestsPerSecond, 1000) : undefined;
+    this.limiterKey = `lark:${options.appId}`;
     this.now = options.now ?? Date.now;
   }
 
-  /** The `data` of a successful call. */
-  async call<T = Record<string, unknown>>(request: LarkRequest): Promise<T> {
-    return retryTransient(() => this.callWithToken<T>(request), {
-      attempts: this.options.attempts ?? 3,
-      baseDelayMs: 500,
-      maxInlineDelayMs: this.options.maxInlineDelayMs ?? DEFAULT_MAX_INLINE_DELAY_MS,
-      ...(request.signal ? { signal: request.signal } : {}),
-      onRetry: (error, attempt, delayMs) =>
-        this.options.log?.warn({ path: request.path, attempt, delayMs, code: error.code }, 'lark call failed; retrying'),
-    });
-  }
-
-  /** Every item of a paginated list, page after page (`page_token`/`has_more`). */
-  async *paginate<T>(request: LarkRequest, itemsKey = 'items', pageSize?: number): AsyncGenerator<T> {
-    let pageToken: string | undefined;
-    do {
-      const data = await this.call<Record<string, unknown>>({
-        ...request,
-        query: { ...request.query, ...(pageSize ? { page_size: pageSize } : {}), ...(pageToken ? { page_token: pageToken } : {}) },
-      });
-      for (const item of (data[itemsKey] as T[] | undefined) ?? []) yield item;
-      pageToken = data.has_more ? (data.page_token as string | undefined) : undefined;
-    } while (pageToken);
-  }
-
-  /** The tenant access token, from cache or fetched (one request however many callers wait). */
-  async tenantToken(): Promise<string> {
+  /** The tenant access token, from cache or fetched; the fetch logs through the caller that started it. */
+  async tenantToken(log?: Logger): Promise<string> {
     if (this.token && this.now() < this.token.usableUntil) return this.token.value;
-    this.refreshing ??= this.fetchToken().finally(() => {
+    this.refreshing ??= this.fetchToken(log).finally(() => {
       this.refreshing = undefined;
     });
     return this.refreshing;
   }
 
-  private async callWithToken<T>(request: LarkRequest): Promise<T> {
-    const token = await this.tenantToken();
-    try {
-      return await this.send<T>(request, token);
-    } catch (err) {
-      if (!(err instanceof VendorError) || !TOKEN_INVALID_CODES.has(Number(err.vendorCode))) throw err;
-      this.options.log?.info({ path: request.path, code: err.vendorCode }, 'lark token rejected; refreshing once');
-      // Only the rejected token is dropped: a refusal that arrives after another caller already
-      // refreshed must not throw away the new token and fetch yet another.
-      if (this.token?.value === token) this.token = undefined;
-      return this.send<T>(request, await this.tenantToken());
-    }
+  /**
+   * Forgets `token` after Lark refused it. Only that token: a refusal arriving after another
+   * caller already refreshed must not throw away the new token and fetch yet another.
+   */
+  dropToken(token: string): void {
+    if (this.token?.value === token) this.token = undefined;
   }
 
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(log: Logger | undefined): Promise<string> {
     const body = await this.send<Envelope>(
       { method: 'POST', path: '/open-apis/auth/v3/tenant_access_token/internal', body: { app_id: this.options.appId, app_secret: this.options.appSecret } },
       undefined,
+      log,
       true,
     );
     if (!body.tenant_access_token || typeof body.expire !== 'number') {
@@ -133,8 +108,9 @@ export class LarkClient {
     return body.tenant_access_token;
   }
 
-  private async send<T>(request: LarkRequest, token: string | undefined, wholeEnvelope = false): Promise<T> {
-    await this.limiter?.acquire(request.signal);
+  /** One request, no retry: the envelope's `data` (or the whole envelope) on code 0, else a classified VendorError. */
+  async send<T>(request: LarkRequest, token: string | undefined, log: Logger | undefined, wholeEnvelope = false): Promise<T> {
+    await this.options.limiter?.acquire(this.limiterKey, request.signal);
     const started = this.now();
     const query = Object.fromEntries(Object.entries(request.query ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
     const response = await this.http.exchange({
@@ -147,7 +123,7 @@ export class LarkClient {
     });
     const envelope = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as Envelope;
     const logId = first(response.headers['x-tt-logid']);
-    this.options.log?.debug(
+    log?.debug(
       { method: request.method, path: request.path, status: response.status, code: envelope.code, logId, ms: this.now() - started },
       'lark request',
     );
@@ -176,6 +152,67 @@ export class LarkClient {
       category: rateLimited ? 'rate_limit' : (transient ?? (response.status >= 400 ? categoryOfStatus(response.status) : 'client')),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
+  }
+}
+
+/**
+ * Lark calls on behalf of one action: its app's token and limit, the action's logger and retry
+ * budget. Made per action call (`larkClient(context)`), never cached. The `{code, msg, data}`
+ * envelope becomes data or a VendorError with Lark's code, message and log id; a token Lark calls
+ * invalid is refreshed once (not an attempt); 429/5xx/timeouts are retried within the caller's
+ * attempts, honouring `x-ogw-ratelimit-reset`; request logs carry no bodies.
+ */
+export class LarkClient {
+  readonly app: LarkApp;
+
+  /** Over the connection's shared `app`, or over an app of its own made from options (a one-off client outside any connection). */
+  constructor(
+    app: LarkApp | LarkAppOptions,
+    private readonly caller: LarkCaller = {},
+  ) {
+    this.app = app instanceof LarkApp ? app : new LarkApp(app);
+  }
+
+  /** The `data` of a successful call. */
+  async call<T = Record<string, unknown>>(request: LarkRequest): Promise<T> {
+    return retryTransient(() => this.callWithToken<T>(request), {
+      attempts: this.caller.attempts ?? DEFAULT_INLINE_ATTEMPTS,
+      baseDelayMs: 500,
+      maxInlineDelayMs: this.caller.maxInlineDelayMs ?? DEFAULT_MAX_INLINE_DELAY_MS,
+      ...(request.signal ? { signal: request.signal } : {}),
+      onRetry: (error, attempt, delayMs) => this.caller.log?.warn({ path: request.path, attempt, delayMs, code: error.code }, 'lark call failed; retrying'),
+    });
+  }
+
+  /** Every item of a paginated list, page after page (`page_token`/`has_more`); each page has the caller's attempts. */
+  async *paginate<T>(request: LarkRequest, itemsKey = 'items', pageSize?: number): AsyncGenerator<T> {
+    let pageToken: string | undefined;
+    do {
+      const data = await this.call<Record<string, unknown>>({
+        ...request,
+        query: { ...request.query, ...(pageSize ? { page_size: pageSize } : {}), ...(pageToken ? { page_token: pageToken } : {}) },
+      });
+      for (const item of (data[itemsKey] as T[] | undefined) ?? []) yield item;
+      pageToken = data.has_more ? (data.page_token as string | undefined) : undefined;
+    } while (pageToken);
+  }
+
+  /** The app's tenant access token. */
+  tenantToken(): Promise<string> {
+    return this.app.tenantToken(this.caller.log);
+  }
+
+  private async callWithToken<T>(request: LarkRequest): Promise<T> {
+    const { log } = this.caller;
+    const token = await this.app.tenantToken(log);
+    try {
+      return await this.app.send<T>(request, token, log);
+    } catch (err) {
+      if (!(err instanceof VendorError) || !TOKEN_INVALID_CODES.has(Number(err.vendorCode))) throw err;
+      log?.info({ path: request.path, code: err.vendorCode }, 'lark token rejected; refreshing once');
+      this.app.dropToken(token);
+      return this.app.send<T>(request, await this.app.tenantToken(log), log);
+    }
   }
 }
 

@@ -1,6 +1,10 @@
 import type { ActionContext } from '../../src/connector-kit/connector.js';
+import type { ResourceScope } from '../../src/connector-kit/connection-resources.js';
+import { WebhookRejectedError } from '../../src/connector-kit/webhooks/webhook.js';
+import type { ConnectionWebhookVerifier, WebhookDeliveryTerms } from '../../src/connector-kit/webhooks/webhook-verifier.js';
 import { InputError } from '../../src/errors/index.js';
-import { LarkClient } from './lark-client.js';
+import { LarkApp, LarkClient } from './lark-client.js';
+import { verifyLarkWebhook } from './lark-webhook.js';
 
 /** A Lark connection's settings, as every lark-* manifest declares them. */
 export interface LarkSettings {
@@ -9,30 +13,65 @@ export interface LarkSettings {
   appSecret: string;
   timeoutMs?: number;
   requestsPerSecond?: number;
+  webhook?: { verificationToken?: string; encryptKey?: string };
 }
 
 export const DEFAULT_LARK_BASE_URL = 'https://open.feishu.cn';
 
-/** One client per app and base URL, so the tenant token is shared by every Lark connector. */
-const clients = new Map<string, LarkClient>();
+/** The connection's resource holding its LarkApp; every lark-* connector asks for the same kind, so they share one token. */
+const LARK_APP = 'lark:app';
 
+/**
+ * A client for the action's connection: the connection's LarkApp (token, HTTP client and rate
+ * limit, shared by every run and every lark-* connector on it) with this action's logger and
+ * retry budget.
+ */
 export function larkClient(context: ActionContext): LarkClient {
   const connection = context.connection;
   if (!connection) throw new InputError('a Lark action needs a connection with appId and appSecret', 'lark.no_connection');
-  const settings = connection.settings as unknown as LarkSettings;
-  const baseUrl = settings.baseUrl ?? DEFAULT_LARK_BASE_URL;
-  const key = `${baseUrl}\u0000${settings.appId}\u0000${settings.appSecret}\u0000${settings.requestsPerSecond ?? ''}`;
-  let client = clients.get(key);
-  if (!client) {
-    client = new LarkClient({
-      baseUrl,
-      appId: settings.appId,
-      appSecret: settings.appSecret,
-      ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
-      ...(settings.requestsPerSecond ? { requestsPerSecond: settings.requestsPerSecond } : {}),
-      log: context.log,
-    });
-    clients.set(key, client);
-  }
-  return client;
+  const app = context.resources.get(LARK_APP, () => larkApp(connection.settings as unknown as LarkSettings, context.resources));
+  return new LarkClient(app, { log: context.log, attempts: context.inlineAttempts });
 }
+
+function larkApp(settings: LarkSettings, resources: ResourceScope): LarkApp {
+  return new LarkApp({
+    baseUrl: settings.baseUrl ?? DEFAULT_LARK_BASE_URL,
+    appId: settings.appId,
+    appSecret: settings.appSecret,
+    ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
+    ...(settings.requestsPerSecond ? { limiter: resources.rateLimiter({ limit: settings.requestsPerSecond, perMs: 1000 }) } : {}),
+  });
+}
+
+/**
+ * How Lark pushes events: answer within 3 s, else it retries up to 4 times, reportedly after
+ * 15 s (or 5 s), 5 min, 1 h and 6 h — so a redelivery can arrive a little over 7 h after the
+ * first push. The count and the 3 s are documented; the intervals are not confirmed.
+ */
+export const LARK_WEBHOOK_DELIVERY: WebhookDeliveryTerms = {
+  answerWithinMs: 3_000,
+  redeliveries: 4,
+  redeliveryWindowMs: 15_000 + 5 * 60_000 + 60 * 60_000 + 6 * 60 * 60_000,
+};
+
+/**
+ * Lark event pushes to one app, checked with the connection's `webhook` secrets. One verifier
+ * for every lark-* connector, since one app pushes all its products' events to one URL.
+ */
+export const larkWebhook: ConnectionWebhookVerifier = {
+  delivery: LARK_WEBHOOK_DELIVERY,
+  verify(request, connection, now) {
+    const secrets = (connection.settings as Partial<LarkSettings>).webhook;
+    const verificationToken = secrets?.verificationToken;
+    if (typeof verificationToken !== 'string' || verificationToken === '') {
+      throw new WebhookRejectedError(
+        'bad_token',
+        `connection "${connection.name}" has no webhook.verificationToken, so no Lark push can be verified: set it to the app's Verification Token`,
+      );
+    }
+    // Read, not caught: an Encrypt Key whose variable is unset fails here with the variable's
+    // name instead of quietly letting unsigned pushes through.
+    const encryptKey = secrets?.encryptKey;
+    return verifyLarkWebhook(request, { verificationToken, ...(encryptKey ? { encryptKey } : {}), now: () => now.getTime() });
+  },
+};

@@ -4,13 +4,14 @@ import { SystemClock } from '../clock/system-clock.js';
 import type { Clock } from '../clock/clock.js';
 import { checkConnections } from '../config/check-connections.js';
 import { engineLimitsOf, type StaffwireConfig } from '../config/config.js';
+import { ConnectionResources } from '../connector-kit/connection-resources.js';
 import { discoverConnectors, type ConnectorRegistry } from '../connector-kit/registry.js';
 import { Engine } from '../engine/engine.js';
 import { FlowFiles } from '../engine/flow-files.js';
 import { createLogger } from '../log/logger.js';
 import { EmbeddedRuntime } from '../runtime/embedded-runtime.js';
 import type { StepRecord } from '../store/records.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 
 /** Everything one Staffwire process runs on, built once from the configuration. */
@@ -52,20 +53,18 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
     readonly: options.readonly ?? false,
     setting: config.file ? `dataDir in ${config.file}, or STAFFWIRE_DATA_DIR` : 'dataDir, or STAFFWIRE_DATA_DIR',
   });
-  let runtime: EmbeddedRuntime | undefined;
   const engine = new Engine({
     store,
     connectors,
     connections: config.connections,
+    connectionResources: new ConnectionResources(),
     flows,
     log,
     clock,
     limits: engineLimitsOf(config),
-    onWaiting: (run) => runtime?.runWaiting(run),
-    onFinished: (run) => runtime?.runFinished(run),
     ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
   });
-  runtime = new EmbeddedRuntime(engine, { concurrency: config.limits.concurrency, log });
+  const runtime = new EmbeddedRuntime(engine, { concurrency: config.limits.concurrency, log });
   return {
     config,
     clock,
@@ -76,7 +75,7 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
     engine,
     runtime,
     async close() {
-      await runtime?.stop();
+      await runtime.stop();
       await store.close();
       log.flush();
     },

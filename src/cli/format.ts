@@ -1,4 +1,4 @@
-import type { RunRecord, StepRecord } from '../store/records.js';
+import type { ErrorRecord, RunRecord, StepRecord, StoredJournalEntry } from '../store/records.js';
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -39,4 +39,36 @@ export function runLine(run: RunRecord): string {
 /** Steps in the order they started, which is the order they ran. */
 export function timeline(steps: StepRecord[]): StepRecord[] {
   return [...steps].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.path.localeCompare(b.path));
+}
+
+/** One line of a run's journal: `  09:00:01.123  ✓ succeeded pre_hire   21ms`. */
+export function journalLine(entry: StoredJournalEntry): string {
+  const time = entry.at.slice(11, 23);
+  const data = entry.data ?? {};
+  const error = data.error as ErrorRecord | undefined;
+  const failure = error ? `  ${error.code}: ${error.message}` : '';
+  const attempt = entry.attempt !== undefined && entry.attempt > 1 ? `  attempt ${entry.attempt}` : '';
+  const path = (entry.step ?? '').padEnd(28);
+  const by = entry.actor === 'engine' ? '' : `  by ${entry.actor}`;
+  const line = (() => {
+    switch (entry.type) {
+      case 'step.started':
+        return `· ${status('running')} ${path}${attempt}`;
+      case 'step.succeeded':
+        return `✓ ${status('succeeded')} ${path} ${typeof data.ms === 'number' ? `${data.ms}ms`.padStart(7) : ''}${attempt}`;
+      case 'step.failed':
+        return `✗ ${status('failed')} ${path}${attempt}${failure}`;
+      case 'step.retrying':
+        return `↻ ${'retrying'.padEnd(9)} ${path}${attempt}${failure}  (again in ${duration('1970-01-01T00:00:00.000Z', new Date(Number(data.delayMs ?? 0)).toISOString())})`;
+      case 'step.waiting':
+        return `… ${status('waiting')} ${path}`;
+      case 'run.parked':
+        return `● parked    ${data.until ? `until ${String(data.until)}` : 'until an event arrives'}`;
+      case 'run.woken':
+        return `● woken${data.previousOwner ? `    (taken over from ${String(data.previousOwner)})` : ''}`;
+      default:
+        return `● ${entry.type.slice('run.'.length).padEnd(9)}${by}${failure}`;
+    }
+  })();
+  return `  ${time}  ${line}`.trimEnd();
 }

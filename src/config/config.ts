@@ -5,7 +5,7 @@ import { UsageError } from '../errors/index.js';
 import { JsonTextError } from '../errors/json-text-error.js';
 import { decodeJsonText } from '../json/json-text.js';
 import { schemaValidator } from '../schemas.js';
-import { DEFAULT_BUSY_TIMEOUT_MS } from '../store/sqlite-store.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from '../store/sqlite/sqlite-store.js';
 import { DEFAULT_ENGINE_LIMITS, type EngineLimits } from '../engine/engine.js';
 import { DEFAULT_EXPRESSION_LIMITS } from '../engine/expressions/expression.js';
 import { DEFAULT_CONCURRENCY } from '../runtime/embedded-runtime.js';

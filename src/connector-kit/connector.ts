@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { ResourceScope } from './connection-resources.js';
 import type { ConnectorManifest } from './manifest.js';
+import type { ConnectionWebhookVerifier } from './webhooks/webhook-verifier.js';
 
 /** A connection from staffwire.config.json with its secret references resolved. */
 export interface ResolvedConnection {
@@ -17,13 +19,28 @@ export interface ActionContext {
   /** 1 for the first attempt. */
   attempt: number;
   signal: AbortSignal;
+  /** This run's and step's logger: vendor clients log every request through it, never through one they kept. */
   log: Logger;
+  /**
+   * What the connection keeps across runs in this process (tokens, HTTP clients, rate limiters,
+   * serial queues), for `connection` as configured now; the process-wide scope when there is none.
+   */
+  resources: ResourceScope;
+  /**
+   * How many attempts the vendor client may make itself on transient failures (429, 5xx,
+   * timeouts, network errors) before the error goes up with its category and retryAfterMs.
+   * 1 when the step has a retry policy: the policy is the whole budget, and the engine makes
+   * every further attempt. A Lark token refresh is not an attempt.
+   */
+  inlineAttempts: number;
 }
 
 export type ActionHandler = (input: never, context: ActionContext) => Promise<unknown>;
 
-/** An adapter for one vendor API; `connectors/<id>/index.ts` default-exports one. */
+/** An adapter for one vendor API; `connectors/<id>/index.ts` default-exports one, made with defineConnector. */
 export interface Connector {
   manifest: ConnectorManifest;
   actions: Record<string, ActionHandler>;
+  /** Verifies and decodes the vendor's webhooks, for connectors that receive them. */
+  webhook?: ConnectionWebhookVerifier;
 }

@@ -1,20 +1,54 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** A client-side rate: at most `limit` requests in any `perMs` milliseconds, in bursts up to `limit`. */
+export interface RateLimit {
+  limit: number;
+  perMs: number;
+}
+
 /**
- * Client-side token bucket per connection, so a burst of runs stays under a vendor's documented
- * limit instead of collecting 429s. `acquire` resolves when a request may go.
+ * Client-side rate limiting, so a burst of runs stays under a vendor's documented limit instead
+ * of collecting 429s. The key names what the vendor counts (`lark:<appId>`, `docusign:<accountId>`,
+ * per API once limits are per API: `lark:<appId>:<api>`): the in-memory limiter keeps one bucket
+ * per key in this process; a shared one (queue mode, on Redis) keeps one per key across processes,
+ * which is why the key, not the limiter object, is the identity.
  */
-export class RateLimiter {
+export interface RateLimiter {
+  /** Resolves when one more request under `key` may go, in arrival order; rejects when `signal` aborts first. */
+  acquire(key: string, signal?: AbortSignal): Promise<void>;
+}
+
+/** A token bucket per key, in this process only (embedded mode). */
+export class InMemoryRateLimiter implements RateLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly rate: RateLimit,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!(rate.limit >= 1 && rate.perMs > 0)) throw new RangeError(`a rate limit needs limit ≥ 1 and perMs > 0, not ${JSON.stringify(rate)}`);
+  }
+
+  acquire(key: string, signal?: AbortSignal): Promise<void> {
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(this.rate, this.now);
+      this.buckets.set(key, bucket);
+    }
+    return bucket.acquire(signal);
+  }
+}
+
+class TokenBucket {
   private tokens: number;
   private last: number;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly limit: number,
-    private readonly perMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly rate: RateLimit,
+    private readonly now: () => number,
   ) {
-    this.tokens = limit;
+    this.tokens = rate.limit;
     this.last = now();
   }
 
@@ -26,15 +60,16 @@ export class RateLimiter {
   }
 
   private async take(signal?: AbortSignal): Promise<void> {
+    const { limit, perMs } = this.rate;
     for (;;) {
       const now = this.now();
-      this.tokens = Math.min(this.limit, this.tokens + ((now - this.last) * this.limit) / this.perMs);
+      this.tokens = Math.min(limit, this.tokens + ((now - this.last) * limit) / perMs);
       this.last = now;
       if (this.tokens >= 1) {
         this.tokens -= 1;
         return;
       }
-      await sleep(Math.ceil(((1 - this.tokens) * this.perMs) / this.limit), undefined, signal ? { signal } : undefined);
+      await sleep(Math.ceil(((1 - this.tokens) * perMs) / limit), undefined, signal ? { signal } : undefined);
     }
   }
 }

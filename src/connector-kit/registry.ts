@@ -5,6 +5,7 @@ import { packageRoot } from '../package-root.js';
 import { ajv, schemaValidator } from '../schemas.js';
 import type { Connector } from './connector.js';
 import type { ActionManifest, ConnectorManifest } from './manifest.js';
+import type { ConnectionWebhookVerifier } from './webhooks/webhook-verifier.js';
 
 /** Connectors by id. The engine reaches vendors only through this. */
 export class ConnectorRegistry {
@@ -21,6 +22,9 @@ export class ConnectorRegistry {
         throw new Error(`connector ${connector.manifest.id} declares action ${name} but does not implement it`);
       }
     }
+    if (connector.webhook !== undefined && typeof connector.webhook.verify !== 'function') {
+      throw new Error(`connector ${connector.manifest.id} declares a webhook without a verify function`);
+    }
     this.connectors.set(connector.manifest.id, connector);
     return this;
   }
@@ -35,6 +39,22 @@ export class ConnectorRegistry {
 
   action(connectorId: string, action: string): ActionManifest | undefined {
     return this.connectors.get(connectorId)?.manifest.actions[action];
+  }
+
+  /**
+   * The verifier for deliveries addressed to a connection of this connector: its own, or else
+   * that of a connector sharing its connections — one Lark app pushes every product's events to
+   * one URL, so a connection made for lark-contact receives CoreHR and Hire events all the same.
+   */
+  webhookFor(connectorId: string): ConnectionWebhookVerifier | undefined {
+    const connector = this.connectors.get(connectorId);
+    if (!connector) return undefined;
+    if (connector.webhook) return connector.webhook;
+    for (const id of [...this.connectors.keys()].sort()) {
+      const other = this.connectors.get(id)!;
+      if (other.webhook && this.shareConnections(connectorId, id)) return other.webhook;
+    }
+    return undefined;
   }
 
   /**

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StaffwireError } from '../errors/index.js';
 
 export interface TransientRetryOptions {
-  /** Attempts in all. */
+  /** Attempts in all, the first included (ActionContext.inlineAttempts); below 1 counts as 1. */
   attempts: number;
   /** First back-off when the server gives no advice. */
   baseDelayMs: number;
@@ -18,18 +18,27 @@ export interface TransientRetryOptions {
  */
 export const DEFAULT_MAX_INLINE_DELAY_MS = 2000;
 
+/**
+ * Attempts a vendor client makes on its own when the step has no retry policy. The engine passes
+ * it as ActionContext.inlineAttempts then, and 1 when the step's policy owns the retries.
+ */
+export const DEFAULT_INLINE_ATTEMPTS = 3;
+
 const TRANSIENT = new Set(['rate_limit', 'server', 'timeout', 'network']);
 
 /**
  * Retries a vendor call on 429, 5xx, timeouts and network errors, honouring the server's
  * Retry-After / x-ogw-ratelimit-reset. Short waits happen here; long ones go back to the engine.
+ * With `attempts: 1` (the step's retry policy owns the budget) the first failure goes up as it is.
  */
 export async function retryTransient<T>(call: (attempt: number) => Promise<T>, options: TransientRetryOptions): Promise<T> {
+  // A budget that is not a number must not turn into endless retries.
+  const attempts = Math.max(1, Math.floor(options.attempts) || 1);
   for (let attempt = 1; ; attempt++) {
     try {
       return await call(attempt);
     } catch (err) {
-      if (!(err instanceof StaffwireError) || !TRANSIENT.has(err.category) || attempt >= options.attempts) throw err;
+      if (!(err instanceof StaffwireError) || !TRANSIENT.has(err.category) || attempt >= attempts) throw err;
       const delay = err.retryAfterMs ?? options.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
       if (delay > options.maxInlineDelayMs) throw err;
       options.onRetry?.(err, attempt, delay);

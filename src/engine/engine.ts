@@ -5,9 +5,10 @@ import type { Clock } from '../clock/clock.js';
 import { SystemClock } from '../clock/system-clock.js';
 import { InputError, RunInterruptedError, StoreUnavailableError, WaitSignal } from '../errors/index.js';
 import type { ConnectionConfig } from '../connector-kit/connection.js';
+import { ConnectionResources } from '../connector-kit/connection-resources.js';
 import type { ConnectorRegistry } from '../connector-kit/registry.js';
 import { compileSchema } from '../schemas.js';
-import { TERMINAL_STATUSES, type RunRecord, type StepRecord } from '../store/records.js';
+import { TERMINAL_STATUSES, type JournalEntry, type RunRecord, type StepRecord } from '../store/records.js';
 import { RunFencedError, type Store } from '../store/store.js';
 import { findTooDeepPointerInValue, MAX_JSON_DEPTH } from '../json/json-depth.js';
 import type { CompiledFlow } from './compiled-flow.js';
@@ -36,17 +37,20 @@ export interface EngineOptions {
   store: Store;
   connectors: ConnectorRegistry;
   connections?: Record<string, ConnectionConfig>;
+  /** Per-connection tokens, clients and limiters; one per process. Default a fresh set. */
+  connectionResources?: ConnectionResources;
   flows?: FlowCatalog;
   limits?: Partial<EngineLimits>;
   log: Logger;
   /** Business time: waits, retries, leases. Default the system clock. */
   clock?: Clock;
-  /** Told when a run parks until a moment, so a runtime can wake it. */
-  onWaiting?: (run: RunRecord) => void;
-  /** Told when a run ends, so a runtime can wake a waiting parent. */
-  onFinished?: (run: RunRecord) => void;
-  /** Told of every step checkpoint, for progress output. */
+  /** Told of step checkpoints once they are written, for progress output. */
   onCheckpoint?: (step: StepRecord) => void;
+}
+
+/** Who asked for something, as the journal records it: `cli`, `api:<token name>`, `schedule`, `event:<id>`. */
+export interface Actor {
+  actor?: string;
 }
 
 export interface StartRunOptions {
@@ -57,6 +61,9 @@ export interface StartRunOptions {
   parentStepPath?: string;
   /** The sub-flow versions the run is pinned to; a child inherits its parent's. */
   subFlows?: Record<string, string>;
+  businessKey?: string;
+  /** Who started it; default `engine`. */
+  actor?: string;
 }
 
 /**
@@ -81,6 +88,7 @@ export class Engine {
       store: options.store,
       connectors: options.connectors,
       connections: options.connections ?? {},
+      connectionResources: options.connectionResources ?? new ConnectionResources(),
       log: options.log,
       owner: this.owner,
       now: () => clock.now(),
@@ -142,8 +150,21 @@ export class Engine {
         : {}),
       ...(options.parentRunId ? { parentRunId: options.parentRunId, parentStepPath: options.parentStepPath } : {}),
       ...(Object.keys(subFlows).length > 0 ? { subFlows } : {}),
+      ...(options.businessKey !== undefined ? { businessKey: options.businessKey } : {}),
     };
-    await this.store.createRun(run);
+    await this.store.createRun(run, [
+      {
+        runId: run.id,
+        at,
+        type: 'run.created',
+        actor: options.actor ?? 'engine',
+        data: {
+          flowVersion: run.flowVersion,
+          ...(run.parentRunId ? { parentRunId: run.parentRunId, parentStepPath: run.parentStepPath } : {}),
+          ...(run.businessKey !== undefined ? { businessKey: run.businessKey } : {}),
+        },
+      },
+    ]);
     return run;
   }
 
@@ -193,14 +214,20 @@ export class Engine {
     if (TERMINAL_STATUSES.includes(existing.status)) return existing;
     const takeOverFrom =
       existing.owner && existing.owner !== this.owner && ownerIsDeadOnThisHost(existing.owner) ? existing.owner : undefined;
+    const at = now.toISOString();
     const leaseUntil = new Date(now.getTime() + this.limits.leaseMs).toISOString();
-    const running = { status: 'running' as const, startedAt: existing.startedAt ?? now.toISOString(), updatedAt: now.toISOString(), waitingUntil: undefined };
-    if (!(await store.claimRun(runId, this.owner, leaseUntil, now.toISOString(), takeOverFrom, running))) return existing;
+    const running = { status: 'running' as const, startedAt: existing.startedAt ?? at, updatedAt: at, waitingUntil: undefined, waitingFor: undefined };
+    const woken =
+      existing.status === 'waiting' || takeOverFrom || (existing.status === 'running' && existing.owner !== this.owner)
+        ? [{ runId, at, type: 'run.woken' as const, actor: 'engine', data: { was: existing.status, owner: this.owner, ...(existing.waitingFor ? { waitedFor: existing.waitingFor } : {}), ...(existing.owner && existing.owner !== this.owner ? { previousOwner: existing.owner } : {}) } }]
+        : [];
+    const claimed = await store.claimRun(runId, { owner: this.owner, leaseUntil, now: at, ...(takeOverFrom ? { takeOverFrom } : {}), patch: running, journal: woken });
+    if (!claimed) return existing;
     if (takeOverFrom) this.options.log.info({ runId, previousOwner: takeOverFrom }, 'took over a run whose process is gone');
     const run: RunRecord = { ...existing, ...running, owner: this.owner, leaseUntil };
     delete run.waitingUntil;
+    delete run.waitingFor;
     try {
-      if (existing.status === 'waiting') await store.deleteTimer(runId);
       const flow = await this.flowOf(run);
       return await this.executeOwned(run, flow, await store.listSteps(runId), abort);
     } catch (err) {
@@ -229,20 +256,21 @@ export class Engine {
         if (err instanceof RunFencedError) return await this.lost(runId, err);
       }
       // The outcome, the last checkpoints and the release of the claim are one write, fenced.
-      const steps = execution.takePending();
+      const { steps, journal } = execution.takePending();
       const release = { owner: undefined, leaseUntil: undefined };
-      const fenced = { steps, owner: this.owner };
+      const fenced = { steps, journal, owner: this.owner };
       if ('output' in outcome) return await this.finish(claimed, { status: 'succeeded', output: outcome.output ?? null, error: undefined, ...release }, fenced);
       const err = outcome.error;
       if (err instanceof WaitSignal) {
-        const until = err.until.toISOString();
+        const at = this.services.now().toISOString();
+        const until = err.until?.toISOString();
+        const parked = { runId, at, type: 'run.parked' as const, actor: 'engine', data: { waitingFor: err.waits, ...(until ? { until } : {}) } };
         const run = await this.store.updateRun(
           runId,
-          { status: 'waiting', waitingUntil: until, updatedAt: this.services.now().toISOString(), ...release },
-          { ...fenced, timer: until },
+          { status: 'waiting', waitingUntil: until, waitingFor: [...err.waits], updatedAt: at, ...release },
+          { ...fenced, journal: [...journal, parked] },
         );
         this.written(steps);
-        this.options.onWaiting?.(run);
         return run;
       }
       if (err instanceof CancelledSignal) {
@@ -276,17 +304,21 @@ export class Engine {
     return run;
   }
 
-  private async finish(run: RunRecord, patch: Partial<RunRecord>, write: { steps: StepRecord[]; owner: string }): Promise<RunRecord> {
+  private async finish(
+    run: RunRecord,
+    patch: Partial<RunRecord> & { status: 'succeeded' | 'failed' | 'cancelled' },
+    write: { steps: StepRecord[]; journal: JournalEntry[]; owner: string },
+  ): Promise<RunRecord> {
     const now = this.services.now().toISOString();
     // A parent is woken through the store, so a parent parked by any process continues.
     const wake = run.parentRunId ? { runId: run.parentRunId, at: now } : undefined;
+    const ended = { runId: run.id, at: now, type: `run.${patch.status}` as const, actor: 'engine', ...(patch.error ? { data: { error: patch.error } } : {}) };
     const finished = await this.store.updateRun(
       run.id,
-      { ...patch, finishedAt: now, updatedAt: now, waitingUntil: undefined },
-      { ...write, timer: null, ...(wake ? { wake } : {}) },
+      { ...patch, finishedAt: now, updatedAt: now, waitingUntil: undefined, waitingFor: undefined },
+      { ...write, journal: [...write.journal, ended], ...(wake ? { wake } : {}) },
     );
     this.written(write.steps);
-    this.options.onFinished?.(finished);
     return finished;
   }
 
@@ -311,16 +343,16 @@ export class Engine {
    * cancelled one is continued, and a finished one's output is reused, so no call it made goes
    * out again under a new key.
    */
-  async retryRun(runId: string): Promise<RunRecord> {
+  async retryRun(runId: string, options: Actor = {}): Promise<RunRecord> {
     const run = await this.store.getRun(runId);
     if (!run) throw new InputError(`no run with id ${runId}`, 'run.not_found');
     if (run.status !== 'failed') {
       throw new InputError(`run ${runId} is ${run.status}; only failed runs can be retried`, 'run.not_failed');
     }
-    return this.reopen(run);
+    return this.reopen(run, options.actor ?? 'engine');
   }
 
-  private async reopen(run: RunRecord): Promise<RunRecord> {
+  private async reopen(run: RunRecord, actor: string): Promise<RunRecord> {
     const failed = (await this.store.listSteps(run.id)).filter((s) => s.status === 'failed');
     // Run steps keep their record, which names the child the step goes back to.
     const keep = new Set<string>();
@@ -329,16 +361,17 @@ export class Engine {
       if (typeof childRunId !== 'string') continue;
       const child = await this.store.getRun(childRunId);
       if (!child) continue;
-      if (child.status === 'failed' || child.status === 'cancelled') await this.reopen(child);
+      if (child.status === 'failed' || child.status === 'cancelled') await this.reopen(child, actor);
       keep.add(step.path);
     }
+    // The failed checkpoints go so the steps run again; the journal keeps their history.
     await this.store.deleteSteps(run.id, failed.filter((s) => !keep.has(s.path)).map((s) => s.path));
-    return this.store.updateRun(run.id, {
-      status: 'queued',
-      error: undefined,
-      finishedAt: undefined,
-      updatedAt: this.services.now().toISOString(),
-    });
+    const at = this.services.now().toISOString();
+    return this.store.updateRun(
+      run.id,
+      { status: 'queued', error: undefined, finishedAt: undefined, updatedAt: at },
+      { journal: [{ runId: run.id, at, type: 'run.retried', actor, data: { was: run.status, steps: failed.map((s) => s.path), ...(run.error ? { error: run.error } : {}) } }] },
+    );
   }
 
   /**
@@ -346,16 +379,16 @@ export class Engine {
    * counts: a process executing the run finds it at its next checkpoint and stops before its
    * next side effect; one in this process is stopped at once.
    */
-  async cancelRun(runId: string): Promise<RunRecord> {
+  async cancelRun(runId: string, options: Actor = {}): Promise<RunRecord> {
     const run = await this.store.getRun(runId);
     if (!run) throw new InputError(`no run with id ${runId}`, 'run.not_found');
     if (TERMINAL_STATUSES.includes(run.status)) {
       throw new InputError(`run ${runId} already ${run.status}`, 'run.finished');
     }
-    return this.cancelTree(run);
+    return this.cancelTree(run, options.actor ?? 'engine');
   }
 
-  private async cancelTree(run: RunRecord): Promise<RunRecord> {
+  private async cancelTree(run: RunRecord, actor: string): Promise<RunRecord> {
     const now = this.services.now().toISOString();
     const cancelled = await this.store.updateRun(
       run.id,
@@ -364,15 +397,16 @@ export class Engine {
         finishedAt: now,
         updatedAt: now,
         waitingUntil: undefined,
+        waitingFor: undefined,
         owner: undefined,
         leaseUntil: undefined,
         error: { code: 'cancelled', message: 'run cancelled', category: 'cancelled' },
       },
-      { timer: null },
+      { journal: [{ runId: run.id, at: now, type: 'run.cancelled', actor, data: { was: run.status } }] },
     );
     this.executing.get(run.id)?.abort.abort();
     for (const child of await this.store.listRuns({ parentRunId: run.id, status: ['queued', 'running', 'waiting'] })) {
-      await this.cancelTree(child);
+      await this.cancelTree(child, actor);
     }
     return cancelled;
   }
@@ -381,16 +415,15 @@ export class Engine {
    * Runs another process left behind: queued, running with a lapsed claim or a claim by a
    * process on this host that no longer exists, and waiting runs already due.
    */
-  async interruptedRuns(): Promise<RunRecord[]> {
-    const now = this.services.now().toISOString();
-    const candidates = await this.store.listRuns({ status: ['queued', 'running', 'waiting'] });
-    const found: RunRecord[] = [];
-    for (const run of candidates.reverse()) {
-      if (run.status === 'waiting') {
-        if (run.waitingUntil !== undefined && run.waitingUntil <= now && !run.owner) found.push(run);
-      } else if (!run.owner || !run.leaseUntil || run.leaseUntil < now || ownerIsDeadOnThisHost(run.owner)) found.push(run);
-    }
-    return found;
+  async interruptedRuns(limit = 10_000): Promise<string[]> {
+    const due = await this.store.dueRuns(this.services.now().toISOString(), limit);
+    return [...new Set([...due.map((d) => d.id), ...(await this.abandonedRuns())])];
+  }
+
+  /** Running runs whose process on this host is gone, though their lease has not lapsed yet. */
+  async abandonedRuns(): Promise<string[]> {
+    const running = await this.store.listRuns({ status: ['running'] });
+    return running.filter((run) => run.owner && run.owner !== this.owner && ownerIsDeadOnThisHost(run.owner)).map((run) => run.id);
   }
 
   async flowOf(run: Pick<RunRecord, 'id' | 'flowHash'>): Promise<CompiledFlow> {

@@ -3,7 +3,8 @@ import { setOwn } from '../json/set-own.js';
 import { ExpressionError, StaffwireError, StoreUnavailableError, WaitSignal } from '../errors/index.js';
 import type { ConnectorRegistry } from '../connector-kit/registry.js';
 import type { ConnectionConfig } from '../connector-kit/connection.js';
-import type { ErrorRecord, RunRecord, StepRecord } from '../store/records.js';
+import type { ConnectionResources } from '../connector-kit/connection-resources.js';
+import type { ErrorRecord, JournalEntry, RunRecord, StepRecord } from '../store/records.js';
 import { RunFencedError, type Store } from '../store/store.js';
 import type { CompiledFlow, CompiledStep } from './compiled-flow.js';
 import type { Scope } from './expressions/scope.js';
@@ -20,6 +21,8 @@ export interface ExecutionServices {
   store: Store;
   connectors: ConnectorRegistry;
   connections: Record<string, ConnectionConfig>;
+  /** Tokens, clients and limiters per connection, shared by every run of this process. */
+  connectionResources: ConnectionResources;
   log: Logger;
   /** This process's name as a run's owner: every checkpoint is fenced on it. */
   owner: string;
@@ -51,6 +54,8 @@ export class RunExecution {
   private readonly records: Map<string, StepRecord>;
   /** Checkpoints not yet written: see `checkpoint`. */
   private pending: StepRecord[] = [];
+  /** Journal entries not yet written: they go with the next checkpoints. */
+  private pendingJournal: JournalEntry[] = [];
 
   constructor(
     readonly run: RunRecord,
@@ -106,7 +111,7 @@ export class RunExecution {
     let state = previous?.state;
     const retryAt = state?.retryAt as string | undefined;
     if (previous?.status === 'waiting' && retryAt !== undefined && new Date(retryAt) > this.services.now()) {
-      throw new WaitSignal(new Date(retryAt), `retry of ${path}`);
+      throw new WaitSignal([{ kind: 'moment', until: retryAt, step: path, reason: 'retry' }]);
     }
 
     const record = (status: StepRecord['status'], extra: Partial<StepRecord> = {}): StepRecord => ({
@@ -143,10 +148,14 @@ export class RunExecution {
       }
       const nature = kind.nature(step);
       const effect = nature === 'effect';
-      if (nature !== 'pure') await this.checkpoint(record('running'), effect);
+      if (nature !== 'pure') {
+        this.journal({ type: 'step.started', step: path, attempt });
+        await this.checkpoint(record('running'), effect);
+      }
       try {
         const output = await kind.execute(step, frame, context);
         const now = this.services.now().toISOString();
+        this.journal({ type: 'step.succeeded', step: path, attempt, data: { ms: Date.parse(now) - Date.parse(startedAt) } });
         await this.checkpoint(record('succeeded', { finishedAt: now, output }), effect);
         if (kind.endsRun) throw new ReturnSignal(output);
         return output;
@@ -154,6 +163,7 @@ export class RunExecution {
         if (err instanceof ReturnSignal && !kind.endsRun) {
           // A return inside ends this container too; a resumed run must meet the return again here.
           state = { ...state, returned: true };
+          this.journal({ type: 'step.succeeded', step: path, attempt });
           await this.checkpoint(record('succeeded', { finishedAt: this.services.now().toISOString(), output: err.output }), false);
           throw err;
         }
@@ -161,12 +171,15 @@ export class RunExecution {
         // cannot be written. The step stays as its last checkpoint says.
         if (err instanceof ReturnSignal || err instanceof CancelledSignal || err instanceof RunFencedError || err instanceof StoreUnavailableError) throw err;
         if (err instanceof WaitSignal) {
+          const own = err.waits.filter((w) => w.step === path);
+          if (own.length > 0) this.journal({ type: 'step.waiting', step: path, attempt, data: { waitingFor: own } });
           await this.checkpoint(record('waiting'), true);
           throw err;
         }
         if (err instanceof StepFailedError) {
           // A nested step already failed for good; this container fails with the same error.
           if (!step.retry || !this.retries(step, err.record.category, attempt)) {
+            this.journal({ type: 'step.failed', step: path, attempt, data: { error: err.record } });
             await this.checkpoint(record('failed', { finishedAt: this.services.now().toISOString(), error: err.record }), true);
             throw err;
           }
@@ -176,15 +189,18 @@ export class RunExecution {
           const delay = retryDelayMs(step.retry!, attempt, err instanceof StaffwireError ? err.retryAfterMs : undefined);
           this.log.warn({ stepId: step.id, path, attempt, delayMs: delay, code: error.code }, 'step failed; retrying');
           if (delay <= this.services.inlineRetryMaxMs) {
+            this.journal({ type: 'step.retrying', step: path, attempt, data: { error, delayMs: delay } });
             await this.checkpoint(record('running', { error }), true);
             await this.services.sleep(delay, this.signal);
             continue;
           }
-          const at = new Date(this.services.now().getTime() + delay);
-          state = { ...state, retryAt: at.toISOString() };
+          const at = new Date(this.services.now().getTime() + delay).toISOString();
+          state = { ...state, retryAt: at };
+          this.journal({ type: 'step.retrying', step: path, attempt, data: { error, delayMs: delay, until: at } });
           await this.checkpoint(record('waiting', { error }), true);
-          throw new WaitSignal(at, `retry of ${path}`);
+          throw new WaitSignal([{ kind: 'moment', until: at, step: path, reason: 'retry' }]);
         }
+        this.journal({ type: 'step.failed', step: path, attempt, data: { error } });
         await this.checkpoint(record('failed', { finishedAt: this.services.now().toISOString(), error }), true);
         this.log.info({ stepId: step.id, path, code: error.code }, 'step failed');
         throw new StepFailedError(error);
@@ -213,19 +229,25 @@ export class RunExecution {
     return this.records.get(path);
   }
 
-  /** Writes the pending checkpoints, fenced: a process that no longer holds the run writes nothing. */
-  async flush(): Promise<void> {
-    const batch = this.takePending();
-    if (batch.length === 0) return;
-    await this.services.store.putSteps(batch, this.services.owner);
-    this.services.written(batch);
+  /** Notes what happened for the run's journal; written with the next checkpoints. */
+  journal(entry: Omit<JournalEntry, 'runId' | 'at' | 'actor'>): void {
+    this.pendingJournal.push({ runId: this.run.id, at: this.services.now().toISOString(), actor: 'engine', ...entry });
   }
 
-  /** Checkpoints not yet written; the engine writes them with the run's outcome. */
-  takePending(): StepRecord[] {
-    const batch = this.pending;
+  /** Writes the pending checkpoints, fenced: a process that no longer holds the run writes nothing. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const { steps, journal } = this.takePending();
+    await this.services.store.putSteps(steps, { owner: this.services.owner, journal });
+    this.services.written(steps);
+  }
+
+  /** Checkpoints and journal entries not yet written; the engine writes them with the run's outcome. */
+  takePending(): { steps: StepRecord[]; journal: JournalEntry[] } {
+    const taken = { steps: this.pending, journal: this.pendingJournal };
     this.pending = [];
-    return batch;
+    this.pendingJournal = [];
+    return taken;
   }
 }
 

@@ -1,13 +1,28 @@
+import type { Suspension } from '../store/records.js';
+
 /**
- * Not a failure: a step asks to park the run until a moment (a wait step, a long retry
- * back-off, a sub-flow that is itself waiting). The engine records the timer and frees the worker.
+ * Not a failure: steps ask to park the run until what they wait for happens (a moment, a child
+ * run's end). The suspension is data the engine records with the run, in the same write as its
+ * checkpoints, so any process can tell what would wake it; the worker is freed.
  */
 export class WaitSignal extends Error {
-  readonly until: Date;
-
-  constructor(until: Date, reason: string) {
-    super(`waiting until ${until.toISOString()} (${reason})`);
+  constructor(readonly waits: readonly Suspension[]) {
+    super(`waiting for ${waits.map(describe).join(', ')}`);
     this.name = 'WaitSignal';
-    this.until = until;
   }
+
+  /** The earliest deadline of what it waits for; none when only an event can end the wait. */
+  get until(): Date | undefined {
+    const deadlines = this.waits.flatMap((w) => (w.until === undefined ? [] : [w.until])).sort();
+    return deadlines[0] === undefined ? undefined : new Date(deadlines[0]);
+  }
+
+  /** Several branches waiting at once wait for everything any of them waits for. */
+  static all(signals: readonly WaitSignal[]): WaitSignal {
+    return new WaitSignal(signals.flatMap((s) => s.waits));
+  }
+}
+
+function describe(wait: Suspension): string {
+  return wait.kind === 'moment' ? `${wait.reason} of ${wait.step} until ${wait.until}` : `sub-flow run ${wait.runId}`;
 }

@@ -6,94 +6,124 @@ import type { Runtime } from './runtime.js';
 
 /** Runs executing at once in one process unless configured (limits.concurrency). */
 export const DEFAULT_CONCURRENCY = 16;
+/** How often the store is looked at for work other processes left or made due. */
+export const DEFAULT_POLL_MS = 1000;
+/** A due moment closer than this is not worth a timer of its own before the next look. */
+const MIN_TIMER_MS = 20;
 
-/** Timers further out are re-checked at least this often, so a clock jump cannot strand them. */
-const MAX_TIMER_SLEEP_MS = 60_000;
+export interface EmbeddedRuntimeOptions {
+  concurrency: number;
+  log: Logger;
+  /** Default DEFAULT_POLL_MS. */
+  pollMs?: number;
+}
 
 /**
- * In-process execution with a global concurrency limit. Waits are timers in the store: they fire
- * here while the process lives, and after a restart `start()` fires whatever fell due meanwhile.
+ * In-process execution with a concurrency limit that keeps watching the store: whatever falls
+ * due — a run queued by another process, a wait that ended, a lease that lapsed, a parent its
+ * child woke — is picked up within `pollMs`, and at its moment when this process knows it. Work
+ * is found only through the store's due index, so any process can wake a run any other parked.
  */
 export class EmbeddedRuntime implements Runtime {
   private readonly limit: LimitFunction;
-  private readonly inFlight = new Set<Promise<RunRecord>>();
+  private readonly inFlight = new Map<string, Promise<RunRecord>>();
+  private readonly pollMs: number;
   private cancelTimer: (() => void) | undefined;
-  private armedFor: number | undefined;
   private running = false;
+  private polling: Promise<void> | undefined;
+  private pollAgain = false;
 
   constructor(
     private readonly engine: Engine,
-    private readonly options: { concurrency: number; log: Logger },
+    private readonly options: EmbeddedRuntimeOptions,
   ) {
     this.limit = pLimit(options.concurrency);
+    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   }
 
+  /** Executes a run now or when a slot frees; resolves with its state afterwards. */
   submit(runId: string): Promise<RunRecord> {
+    const current = this.inFlight.get(runId);
+    if (current) return current;
     const promise = this.limit(() => this.engine.executeRun(runId));
-    this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
+    this.inFlight.set(runId, promise);
+    void promise
+      .finally(() => {
+        this.inFlight.delete(runId);
+        // What this run did may have made another due (a parent woken); look without waiting.
+        if (this.running) setImmediate(() => void this.poll());
+      })
+      .catch(() => undefined);
     return promise;
   }
 
   async start(): Promise<void> {
     this.running = true;
-    const interrupted = await this.engine.interruptedRuns();
-    for (const run of interrupted) {
-      this.options.log.info({ runId: run.id, previousOwner: run.owner }, 'resuming interrupted run');
-      this.submit(run.id).catch((err: unknown) => this.options.log.error({ err, runId: run.id }, 'resume failed'));
-    }
-    await this.fireDueTimers();
+    await this.poll();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    await Promise.allSettled([...this.inFlight]);
-  }
-
-  /** Engine hook: a run now waits until `run.waitingUntil`. */
-  runWaiting(run: RunRecord): void {
-    if (!this.running || !run.waitingUntil) return;
-    this.arm(new Date(run.waitingUntil).getTime());
-  }
-
-  /** Engine hook: a finished sub-flow wakes its parent. */
-  runFinished(run: RunRecord): void {
-    if (run.parentRunId) {
-      this.submit(run.parentRunId).catch((err: unknown) => this.options.log.error({ err, runId: run.parentRunId }, 'waking parent failed'));
-    }
+    await this.polling;
+    await Promise.allSettled([...this.inFlight.values()]);
   }
 
   /** Runs in flight, for callers that wait until the process is idle. */
   idle(): Promise<unknown> {
-    return Promise.allSettled([...this.inFlight]);
+    return Promise.allSettled([...this.inFlight.values()]);
   }
 
-  private arm(at: number): void {
-    if (this.armedFor !== undefined && this.armedFor <= at && this.cancelTimer) return;
-    this.cancelTimer?.();
-    this.armedFor = at;
+  /** Looks at the store once now (coalesced with a look already under way). */
+  poll(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    if (this.polling) {
+      this.pollAgain = true;
+      return this.polling;
+    }
+    this.polling = (async () => {
+      try {
+        do {
+          this.pollAgain = false;
+          await this.pickUpDueRuns();
+        } while (this.pollAgain && this.running);
+      } catch (err) {
+        this.options.log.warn({ err: (err as Error).message }, 'could not look for due runs; trying again');
+      } finally {
+        this.polling = undefined;
+        void this.armNext();
+      }
+    })();
+    return this.polling;
+  }
+
+  private async pickUpDueRuns(): Promise<void> {
+    // Fetch only what there is room for: the rest stays due in the store, not queued in memory.
+    const room = this.options.concurrency * 2 - this.inFlight.size;
+    const found = room > 0 ? await this.engine.interruptedRuns(room) : [];
+    for (const runId of found) {
+      if (this.inFlight.has(runId)) continue;
+      this.submit(runId).catch((err: unknown) => this.options.log.error({ err, runId }, 'run failed to execute'));
+    }
+  }
+
+  /** The next look: at the next moment this process knows of, or after `pollMs` at the latest. */
+  private async armNext(): Promise<void> {
     const clock = this.engine.clock;
+    let delay = this.pollMs;
+    try {
+      const next = await this.engine.store.nextDueAt();
+      const untilNext = next === undefined ? Infinity : new Date(next).getTime() - clock.now().getTime();
+      if (untilNext >= MIN_TIMER_MS && untilNext < delay) delay = untilNext;
+    } catch {
+      // The look itself reports store trouble; the next one comes after pollMs.
+    }
+    if (!this.running) return;
+    this.cancelTimer?.();
     this.cancelTimer = clock.schedule(() => {
       this.cancelTimer = undefined;
-      this.armedFor = undefined;
-      void this.fireDueTimers();
-    }, Math.min(MAX_TIMER_SLEEP_MS, Math.max(0, at - clock.now().getTime())));
-  }
-
-  private async fireDueTimers(): Promise<void> {
-    if (!this.running) return;
-    const store = this.engine.store;
-    for (;;) {
-      const due = await store.dueTimers(this.engine.clock.now().toISOString(), 500);
-      for (const timer of due) {
-        await store.deleteTimer(timer.id);
-        this.submit(timer.runId).catch((err: unknown) => this.options.log.error({ err, runId: timer.runId }, 'timer run failed'));
-      }
-      if (due.length < 500) break;
-    }
-    const next = await store.nextTimer();
-    if (next) this.arm(new Date(next.fireAt).getTime());
+      void this.poll();
+    }, delay);
   }
 }

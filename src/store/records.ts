@@ -35,8 +35,12 @@ export interface RunRecord {
   startedAt?: string;
   finishedAt?: string;
   updatedAt: string;
-  /** When a waiting run is due to continue. */
+  /** A key from the business (an offer id, an employment id) that the flow declares for its runs. */
+  businessKey?: string;
+  /** When a waiting run is due to continue: the earliest deadline of what it waits for. */
   waitingUntil?: string;
+  /** What a waiting run waits for, as data: any process can tell what would wake it. */
+  waitingFor?: Suspension[];
   /** Which process executes the run now, and until when its claim holds without renewal. */
   owner?: string;
   leaseUntil?: string;
@@ -59,17 +63,59 @@ export interface StepRecord {
   state?: Record<string, unknown>;
 }
 
-/** A moment at which something must happen; `id` is unique (for run wake-ups: the run id). */
-export interface TimerRecord {
-  id: string;
+/** One thing a parked run waits for. */
+export type Suspension =
+  /** A moment: a wait step, a retry's back-off. */
+  | { kind: 'moment'; until: string; step: string; reason: string }
+  /** A child run's end; `until` is when to look again should the process running it die. */
+  | { kind: 'child'; runId: string; step: string; until?: string };
+
+/** What the journal records. */
+export const JOURNAL_TYPES = [
+  'run.created',
+  'run.woken',
+  'run.parked',
+  'run.succeeded',
+  'run.failed',
+  'run.cancelled',
+  'run.retried',
+  'step.started',
+  'step.succeeded',
+  'step.failed',
+  'step.retrying',
+  'step.waiting',
+] as const;
+export type JournalType = (typeof JOURNAL_TYPES)[number];
+
+/** One line of a run's append-only history. */
+export interface JournalEntry {
   runId: string;
-  fireAt: string;
+  at: string;
+  type: JournalType;
+  /** The step's path, for step entries. */
+  step?: string;
+  attempt?: number;
+  /** Who caused it: `cli`, `api:<token name>`, `schedule`, `event:<id>`, or `engine` for what the engine does by itself. */
+  actor: string;
+  data?: Record<string, unknown>;
+}
+
+/** A journal entry as stored: numbered in the order it was written. */
+export interface StoredJournalEntry extends JournalEntry {
+  seq: number;
+}
+
+/** A run that is due now: queued, its lease lapsed, its wait over, or woken. */
+export interface DueRun {
+  id: string;
+  dueAt: string;
 }
 
 export interface RunQuery {
   flowId?: string;
   status?: RunStatus[];
   parentRunId?: string;
+  businessKey?: string;
   /** Newest first; at most this many. */
   limit?: number;
 }

@@ -1,4 +1,4 @@
-import type { RunQuery, RunRecord, RunStatus, StepRecord, TimerRecord } from './records.js';
+import type { DueRun, JournalEntry, RunQuery, RunRecord, RunStatus, StepRecord, StoredJournalEntry } from './records.js';
 
 /** What else an update of a run writes, in the same transaction. */
 export interface RunWrite {
@@ -11,12 +11,25 @@ export interface RunWrite {
    */
   owner?: string;
   /**
-   * Sets the run's wake-up timer to this moment, or deletes it (null). A timer already set
-   * earlier stays: it is a wake-up that arrived while the run executed (its child finished).
+   * Makes another unfinished run due at this moment unless it is due earlier: a finished child
+   * wakes its parent, whichever process parked it. A wake-up that arrives while the run executes
+   * is kept until its next claim, so a run parking right after it still wakes.
    */
-  timer?: string | null;
-  /** Sets another run's timer to this moment unless it is due earlier: a finished child wakes its parent. */
   wake?: { runId: string; at: string };
+  /** Appended to the journal in the same transaction. */
+  journal?: readonly JournalEntry[];
+}
+
+/** A process taking a run to execute it. */
+export interface RunClaim {
+  owner: string;
+  leaseUntil: string;
+  now: string;
+  /** An owner known to be dead, whose live lease may be taken over. */
+  takeOverFrom?: string;
+  /** Applied only when the claim succeeds, in the same write (e.g. status running). */
+  patch?: Partial<Omit<RunRecord, 'id' | 'owner' | 'leaseUntil'>>;
+  journal?: readonly JournalEntry[];
 }
 
 /**
@@ -28,8 +41,8 @@ export interface Store {
   putFlowContent(hash: string, content: string): Promise<void>;
   getFlowContent(hash: string): Promise<string | undefined>;
 
-  /** Fails with `RunExistsError` when the id is taken. */
-  createRun(run: RunRecord): Promise<void>;
+  /** Fails with `RunExistsError` when the id is taken, writing nothing. */
+  createRun(run: RunRecord, journal?: readonly JournalEntry[]): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /**
    * Fields set to `undefined` in the patch are cleared; `write` adds steps, a fence and the
@@ -40,20 +53,12 @@ export interface Store {
   /** Newest `createdAt` first; every matching run unless the query sets a limit. */
   listRuns(query?: RunQuery): Promise<RunRecord[]>;
   /**
-   * Takes the run for `owner` until `leaseUntil` when it is unowned, already the owner's, its lease
-   * ended before `now` (a lease ending at `now` still holds), or it is held by `takeOverFrom` (an
-   * owner known to be dead). False when refused, when the run has finished (succeeded, failed,
-   * cancelled) or when there is no such run. `patch`, applied
-   * only when the claim succeeds and in the same write, lets a process mark the run as running.
+   * Takes the run for `claim.owner` until `claim.leaseUntil` when it is unowned, already the
+   * owner's, its lease ended before `claim.now` (a lease ending at `now` still holds), or it is
+   * held by `claim.takeOverFrom`. False when refused, when the run has finished (succeeded,
+   * failed, cancelled) or when there is no such run. A successful claim consumes any wake-up.
    */
-  claimRun(
-    id: string,
-    owner: string,
-    leaseUntil: string,
-    now: string,
-    takeOverFrom?: string,
-    patch?: Partial<Omit<RunRecord, 'id' | 'owner' | 'leaseUntil'>>,
-  ): Promise<boolean>;
+  claimRun(id: string, claim: RunClaim): Promise<boolean>;
   /**
    * Extends the lease of an owner that still holds the run. False when the run has another
    * owner or none, has finished, or does not exist: the caller has lost it and must stop.
@@ -67,18 +72,22 @@ export interface Store {
   /** Insert or replace by (runId, path). */
   putStep(step: StepRecord): Promise<void>;
   /**
-   * Like putStep for each, in order, all or none (one transaction). With `owner`, fenced as
-   * `RunWrite.owner` on the run of the steps (all steps of one run).
+   * Like putStep for each, in order, all or none (one transaction), with `journal` appended in
+   * it. With `owner`, fenced as `RunWrite.owner` on the run of the steps (all of one run).
    */
-  putSteps(steps: readonly StepRecord[], owner?: string): Promise<void>;
+  putSteps(steps: readonly StepRecord[], write?: { owner?: string; journal?: readonly JournalEntry[] }): Promise<void>;
   deleteSteps(runId: string, paths: readonly string[]): Promise<void>;
 
-  /** Insert or replace by id. */
-  setTimer(timer: TimerRecord): Promise<void>;
-  deleteTimer(id: string): Promise<void>;
-  /** At most `limit` timers due at `now` (`fireAt` not after it), earliest first; they stay until deleted. */
-  dueTimers(now: string, limit: number): Promise<TimerRecord[]>;
-  nextTimer(): Promise<TimerRecord | undefined>;
+  /** A run's history in the order it was written. */
+  listJournal(runId: string): Promise<StoredJournalEntry[]>;
+
+  /**
+   * At most `limit` unfinished runs due at `now`, earliest first: queued ones, running ones whose
+   * lease lapsed, waiting ones whose deadline passed or that were woken. Indexed: never a scan.
+   */
+  dueRuns(now: string, limit: number): Promise<DueRun[]>;
+  /** When the next unfinished run falls due, due already or not. */
+  nextDueAt(): Promise<string | undefined>;
 
   /**
    * Remembers `value` under (scope, key) until `expiresAt`. Returns the value already held when

@@ -10,7 +10,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { FlowDefinition, Step } from '../../src/engine/flow-types.js';
 import { RunInterruptedError } from '../../src/errors/index.js';
 import type { StepRecord } from '../../src/store/records.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { TestClock } from './helpers.js';
 
 /**
@@ -177,7 +177,7 @@ describe('cancelling a run another process executes', () => {
     first.open();
     expect((await executing).status).toBe('cancelled');
     clock.advance(120_000);
-    expect(await a.store.dueTimers(clock.iso(), 10)).toEqual([]);
+    expect(await a.store.dueRuns(clock.iso(), 10)).toEqual([]);
     expect((await b.executeRun(run.id)).status).toBe('cancelled');
     expect(gate.callsOf('after')).toHaveLength(0);
   });
@@ -208,12 +208,12 @@ describe('sub-flows across processes', () => {
     // A dead process on this host left both runs claimed with live leases.
     const dead = `${(await import('node:os')).hostname()}:999999999:deadbeef`;
     const childId = 'run_child_of_dead_parent';
-    await a.store.claimRun(parent.id, dead, clock.iso(10_000), clock.iso());
+    await a.store.claimRun(parent.id, { owner: dead, leaseUntil: clock.iso(10_000), now: clock.iso() });
     await a.store.putSteps([
       { runId: parent.id, path: 'sub', stepId: 'sub', kind: 'run', status: 'running', attempts: 1, startedAt: clock.iso(), updatedAt: clock.iso(), state: { childRunId: childId } },
     ]);
     await a.startRun(a.compile(flows.get('child-flow')!), {}, { runId: childId, parentRunId: parent.id, parentStepPath: 'sub' });
-    await a.store.claimRun(childId, dead, clock.iso(10_000), clock.iso());
+    await a.store.claimRun(childId, { owner: dead, leaseUntil: clock.iso(10_000), now: clock.iso() });
 
     const resumed = processNamed('resumer');
     const finished = await resumed.executeRun(parent.id);
@@ -243,8 +243,7 @@ describe('sub-flows across processes', () => {
     inChild.open();
     await executingA;
     expect((await a.store.getRun(child!.id))?.status).toBe('succeeded');
-    const [due] = await b.store.dueTimers(clock.iso(), 10);
-    expect(due?.runId).toBe(parent.id);
+    expect((await b.store.dueRuns(clock.iso(), 10)).map((d) => d.id)).toEqual([parent.id]);
     expect((await b.executeRun(parent.id)).status).toBe('succeeded');
     expect(gate.callsOf('in_child')).toHaveLength(1);
     expect(gate.callsOf('after')).toHaveLength(1);

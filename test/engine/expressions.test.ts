@@ -259,7 +259,7 @@ import { pino } from 'pino';
 import { ConnectorRegistry } from './dist/src/connector-kit/registry.js';
 import { Engine } from './dist/src/engine/engine.js';
 import { enableLinearRegexFallback } from './dist/src/engine/expressions/regex-guard.js';
-import { SqliteStore } from './dist/src/store/sqlite-store.js';
+import { SqliteStore } from './dist/src/store/sqlite/sqlite-store.js';
 
 if (process.argv[1] === 'guard') enableLinearRegexFallback();
 const dir = mkdtempSync(join(tmpdir(), 'staffwire-regex-'));

@@ -11,7 +11,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { FlowDefinition, Step } from '../../src/engine/flow-types.js';
 import { StaffwireError, VendorError, type ErrorCategory } from '../../src/errors/index.js';
 import type { RunRecord, StepRecord } from '../../src/store/records.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 /** One call the probe connector received. */
 export interface ProbeCall {

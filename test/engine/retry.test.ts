@@ -73,7 +73,7 @@ describe('retry policy', () => {
     );
 
     expect(run.status).toBe('succeeded');
-    expect(await h.store.nextTimer()).toBeUndefined();
+    expect(await h.store.nextDueAt()).toBeUndefined();
   });
 
   it('parks the run for a backoff longer than the inline limit and retries when executed after it', async () => {
@@ -86,7 +86,7 @@ describe('retry policy', () => {
     const parked = await h.runFlow(flow);
     expect(parked.run).toMatchObject({ status: 'waiting', waitingUntil: due });
     expect(parked.step('create')).toMatchObject({ status: 'waiting', attempts: 1, state: { retryAt: due }, error: { code: 'probe.failed' } });
-    expect(await h.store.nextTimer()).toMatchObject({ runId: parked.run.id, fireAt: due });
+    expect(await h.store.dueRuns(due, 10)).toEqual([{ id: parked.run.id, dueAt: due }]);
 
     h.clock.advance(29 * SECOND);
     expect((await h.execute(parked.run.id)).run.status).toBe('waiting');

@@ -396,7 +396,8 @@ describe('wait', () => {
     const parked = await h.runFlow(flow);
     expect(parked.run.status).toBe('waiting');
     expect(parked.run.waitingUntil).toBe(until);
-    expect(await h.store.nextTimer()).toEqual({ id: parked.run.id, runId: parked.run.id, fireAt: until });
+    expect(await h.store.dueRuns(until, 10)).toEqual([{ id: parked.run.id, dueAt: until }]);
+    expect(parked.run.waitingFor).toEqual([{ kind: 'moment', until, step: 'pause', reason: 'wait' }]);
     expect(parked.step('pause').status).toBe('waiting');
 
     h.clock.advance(30 * MINUTE);
@@ -408,7 +409,7 @@ describe('wait', () => {
     expect(run.status).toBe('succeeded');
     expect(step('pause').output).toEqual({ until });
     expect(h.probe.callsOf('record').map((c) => c.input.n)).toEqual([1, 2]);
-    expect(await h.store.nextTimer()).toBeUndefined();
+    expect(await h.store.nextDueAt()).toBeUndefined();
   });
 
   it('waits until a timestamp given by an expression', async () => {

@@ -1,11 +1,13 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors/index.js';
 import type { RunRecord } from '../../src/store/records.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { packageRoot } from '../../src/package-root.js';
+import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { describeStoreContract } from './store-contract.js';
 
 const directories = new WeakMap<SqliteStore, string>();
@@ -55,9 +57,9 @@ describe('SqliteStore', () => {
     const first = open();
     await first.putFlowContent('sha256:aa', '{"id":"f"}');
     await first.createRun(RUN);
-    await first.claimRun(RUN.id, 'host-a:1', '2025-03-01T09:10:00.000Z', '2025-03-01T09:00:00.000Z');
+    await first.claimRun(RUN.id, { owner: 'host-a:1', leaseUntil: '2025-03-01T09:10:00.000Z', now: '2025-03-01T09:00:00.000Z' });
     await first.putStep({ runId: RUN.id, path: 'notify', stepId: 'notify', kind: 'call', status: 'succeeded', attempts: 1, startedAt: RUN.createdAt, updatedAt: RUN.createdAt, output: { ok: true } });
-    await first.setTimer({ id: RUN.id, runId: RUN.id, fireAt: '2025-03-02T09:00:00.000Z' });
+    await first.updateRun(RUN.id, {}, { journal: [{ runId: RUN.id, at: RUN.createdAt, type: 'run.created', actor: 'cli' }] });
     await first.claimIdempotencyKey('lark', 'key-1', 'first', '2999-01-01T00:00:00.000Z');
     await first.markEventSeen('lark', 'ev_1', '2999-01-01T00:00:00.000Z');
     await first.setState('sync', 'cursor', { page: 7 });
@@ -67,7 +69,8 @@ describe('SqliteStore', () => {
     expect(await second.getFlowContent('sha256:aa')).toBe('{"id":"f"}');
     expect(await second.getRun(RUN.id)).toEqual({ ...RUN, owner: 'host-a:1', leaseUntil: '2025-03-01T09:10:00.000Z' });
     expect(await second.listSteps(RUN.id)).toMatchObject([{ path: 'notify', output: { ok: true } }]);
-    expect(await second.nextTimer()).toEqual({ id: RUN.id, runId: RUN.id, fireAt: '2025-03-02T09:00:00.000Z' });
+    expect(await second.nextDueAt()).toBe(RUN.updatedAt);
+    expect(await second.listJournal(RUN.id)).toMatchObject([{ type: 'run.created', actor: 'cli' }]);
     expect(await second.claimIdempotencyKey('lark', 'key-1', 'second', '2999-01-01T00:00:00.000Z')).toBe('first');
     expect(await second.markEventSeen('lark', 'ev_1', '2999-01-01T00:00:00.000Z')).toBe(false);
     expect(await second.getState('sync', 'cursor')).toEqual({ page: 7 });
@@ -98,11 +101,11 @@ describe('SqliteStore', () => {
     const a = open();
     const b = open();
     await a.createRun(RUN);
-    expect(await a.claimRun(RUN.id, 'host-a:1', '2025-03-01T09:10:00.000Z', '2025-03-01T09:00:00.000Z')).toBe(true);
-    expect(await b.claimRun(RUN.id, 'host-b:2', '2025-03-01T09:15:00.000Z', '2025-03-01T09:05:00.000Z')).toBe(false);
+    expect(await a.claimRun(RUN.id, { owner: 'host-a:1', leaseUntil: '2025-03-01T09:10:00.000Z', now: '2025-03-01T09:00:00.000Z' })).toBe(true);
+    expect(await b.claimRun(RUN.id, { owner: 'host-b:2', leaseUntil: '2025-03-01T09:15:00.000Z', now: '2025-03-01T09:05:00.000Z' })).toBe(false);
     expect(await b.getRun(RUN.id)).toMatchObject({ owner: 'host-a:1' });
     await a.releaseRun(RUN.id, 'host-a:1');
-    expect(await b.claimRun(RUN.id, 'host-b:2', '2025-03-01T09:15:00.000Z', '2025-03-01T09:05:00.000Z')).toBe(true);
+    expect(await b.claimRun(RUN.id, { owner: 'host-b:2', leaseUntil: '2025-03-01T09:15:00.000Z', now: '2025-03-01T09:05:00.000Z' })).toBe(true);
     expect(await a.getRun(RUN.id)).toMatchObject({ owner: 'host-b:2' });
   });
 
@@ -111,6 +114,81 @@ describe('SqliteStore', () => {
     const b = open();
     expect(await a.claimIdempotencyKey('lark', 'key-1', 'from-a', '2999-01-01T00:00:00.000Z')).toBeUndefined();
     expect(await b.claimIdempotencyKey('lark', 'key-1', 'from-b', '2999-01-01T00:00:00.000Z')).toBe('from-a');
+  });
+
+  it('opens a database made by the previous release and upgrades it, carrying its runs and their timers over', async () => {
+    mkdirSync(join(dir, 'data'));
+    const old = new Database(file);
+    old.exec(readFileSync(join(packageRoot, 'src/store/sqlite/migrations/001-initial.sql'), 'utf8'));
+    const waiting = { ...RUN, id: 'run_waiting', status: 'waiting', waitingUntil: '2025-03-01T10:00:00.000Z' };
+    const insert = old.prepare('INSERT INTO runs (id, flow_id, status, parent_run_id, created_at, owner, lease_until, body) VALUES (?, ?, ?, NULL, ?, NULL, NULL, ?)');
+    insert.run(waiting.id, waiting.flowId, waiting.status, waiting.createdAt, JSON.stringify(waiting));
+    insert.run(RUN.id, RUN.flowId, RUN.status, RUN.createdAt, JSON.stringify(RUN));
+    old.prepare('INSERT INTO timers (id, run_id, fire_at) VALUES (?, ?, ?)').run('run_waiting', 'run_waiting', '2025-03-01T10:00:00.000Z');
+    old.prepare('INSERT INTO steps (run_id, path, body) VALUES (?, ?, ?)').run(RUN.id, 'notify', JSON.stringify({ runId: RUN.id, path: 'notify' }));
+    expect(old.pragma('user_version', { simple: true })).toBe(0);
+    old.close();
+
+    const store = open();
+    expect(await store.getRun('run_waiting')).toEqual(waiting);
+    expect(await store.listSteps(RUN.id)).toEqual([{ runId: RUN.id, path: 'notify' }]);
+    expect(await store.dueRuns('2025-03-01T10:00:00.000Z', 10)).toEqual([
+      { id: RUN.id, dueAt: RUN.updatedAt },
+      { id: 'run_waiting', dueAt: '2025-03-01T10:00:00.000Z' },
+    ]);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(sqliteMigrations().length);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'timers'").get()).toBeUndefined();
+    db.close();
+  });
+
+  it('reads an older database read-only without upgrading the file', async () => {
+    mkdirSync(join(dir, 'data'));
+    const old = new Database(file);
+    old.exec(readFileSync(join(packageRoot, 'src/store/sqlite/migrations/001-initial.sql'), 'utf8'));
+    old.prepare('INSERT INTO runs (id, flow_id, status, parent_run_id, created_at, owner, lease_until, body) VALUES (?, ?, ?, NULL, ?, NULL, NULL, ?)').run(RUN.id, RUN.flowId, RUN.status, RUN.createdAt, JSON.stringify(RUN));
+    old.close();
+    const reader = open({ readonly: true });
+    expect(await reader.listRuns()).toEqual([RUN]);
+    await reader.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(0);
+    db.close();
+  });
+
+  it('refuses a database from a newer Staffwire, saying so, and leaves it as it is', async () => {
+    mkdirSync(join(dir, 'data'));
+    const newer = new Database(file);
+    newer.pragma('user_version = 99');
+    newer.close();
+    expect(() => open()).toThrow(
+      `the store ${file} was upgraded by a newer Staffwire (schema version 99; this one knows up to ${sqliteMigrations().length}): upgrade Staffwire, or point dataDir at another folder`,
+    );
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(99);
+    db.close();
+  });
+
+  it('writes only the pages of the indexes whose columns an update changes', async () => {
+    const store = open();
+    // Enough runs that each index spans pages of its own.
+    for (let i = 0; i < 50; i++) await store.createRun({ ...RUN, id: `run_${i}`, flowId: `flow-${i % 5}` });
+    await store.claimRun('run_7', { owner: 'host-a:1', leaseUntil: '2025-03-01T09:10:00.000Z', now: '2025-03-01T09:00:00.000Z', patch: { status: 'running' } });
+    const pagesWritten = async (write: () => Promise<unknown>) => {
+      const db = new Database(file);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+      await write();
+      const pageSize = 4096;
+      return (statSync(`${file}-wal`).size - 32) / (24 + pageSize);
+    };
+    // A renewal changes the lease (and so when the run falls due): the run's page and the due index.
+    const renewal = await pagesWritten(() => store.renewLease('run_7', 'host-a:1', '2025-03-01T09:20:00.000Z'));
+    // Parking changes status, owner, lease and due moment: the status index is written too.
+    const parking = await pagesWritten(() => store.updateRun('run_7', { status: 'waiting', waitingUntil: '2025-03-01T11:00:00.000Z', owner: undefined, leaseUntil: undefined }));
+    expect(renewal).toBe(2);
+    expect(parking).toBeGreaterThan(renewal);
   });
 
   it('refuses every write once its file was deleted, naming the file, and writes nothing elsewhere', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunRecord, StepRecord, TimerRecord } from '../../src/store/records.js';
+import type { JournalEntry, RunRecord, StepRecord } from '../../src/store/records.js';
 import { RunExistsError, RunFencedError, RunNotFoundError, type Store } from '../../src/store/store.js';
 
 /**
@@ -226,72 +226,72 @@ export function describeStoreContract<S extends Store>(
     describe('claiming runs', () => {
       it('gives an unowned run to the claimer and records owner and lease on the run', async () => {
         await store.createRun(aRun('run_1'));
-        expect(await store.claimRun('run_1', 'host-a:1', at(10), at(0))).toBe(true);
+        expect(await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) })).toBe(true);
         expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:1', leaseUntil: at(10) });
       });
 
       it('refuses a run whose lease another owner still holds', async () => {
         await store.createRun(aRun('run_1'));
-        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
-        expect(await store.claimRun('run_1', 'host-b:2', at(15), at(5))).toBe(false);
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) });
+        expect(await store.claimRun('run_1', { owner: 'host-b:2', leaseUntil: at(15), now: at(5) })).toBe(false);
         expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:1', leaseUntil: at(10) });
       });
 
       it('treats a lease as held up to and including its last moment', async () => {
         await store.createRun(aRun('run_1'));
-        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
-        expect(await store.claimRun('run_1', 'host-b:2', at(20), at(10))).toBe(false);
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) });
+        expect(await store.claimRun('run_1', { owner: 'host-b:2', leaseUntil: at(20), now: at(10) })).toBe(false);
       });
 
       it('renews the lease for the owner that holds it', async () => {
         await store.createRun(aRun('run_1'));
-        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
-        expect(await store.claimRun('run_1', 'host-a:1', at(18), at(8))).toBe(true);
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) });
+        expect(await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(18), now: at(8) })).toBe(true);
         expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:1', leaseUntil: at(18) });
       });
 
       it('gives a run whose lease has lapsed to a new owner', async () => {
         await store.createRun(aRun('run_1'));
-        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
-        expect(await store.claimRun('run_1', 'host-b:2', at(21), at(11))).toBe(true);
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) });
+        expect(await store.claimRun('run_1', { owner: 'host-b:2', leaseUntil: at(21), now: at(11) })).toBe(true);
         expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-b:2', leaseUntil: at(21) });
       });
 
       it('takes a live lease over from the owner named as dead', async () => {
         await store.createRun(aRun('run_1'));
-        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
-        expect(await store.claimRun('run_1', 'host-a:2', at(15), at(5), 'host-a:1')).toBe(true);
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) });
+        expect(await store.claimRun('run_1', { owner: 'host-a:2', leaseUntil: at(15), now: at(5), takeOverFrom: 'host-a:1' })).toBe(true);
         expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:2', leaseUntil: at(15) });
       });
 
       it('refuses a take-over that names someone other than the current owner', async () => {
         await store.createRun(aRun('run_1'));
-        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
-        expect(await store.claimRun('run_1', 'host-b:2', at(15), at(5), 'host-c:3')).toBe(false);
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) });
+        expect(await store.claimRun('run_1', { owner: 'host-b:2', leaseUntil: at(15), now: at(5), takeOverFrom: 'host-c:3' })).toBe(false);
         expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:1', leaseUntil: at(10) });
       });
 
       it('refuses to claim a run that does not exist, and creates nothing', async () => {
-        expect(await store.claimRun('run_missing', 'host-a:1', at(10), at(0))).toBe(false);
+        expect(await store.claimRun('run_missing', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) })).toBe(false);
         expect(await store.getRun('run_missing')).toBeUndefined();
       });
 
       it('releases a run for its owner, after which anyone may claim it', async () => {
         await store.createRun(aRun('run_1'));
-        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) });
         await store.releaseRun('run_1', 'host-a:1');
         const released = await store.getRun('run_1');
         expect(released).not.toHaveProperty('owner');
         expect(released).not.toHaveProperty('leaseUntil');
-        expect(await store.claimRun('run_1', 'host-b:2', at(11), at(1))).toBe(true);
+        expect(await store.claimRun('run_1', { owner: 'host-b:2', leaseUntil: at(11), now: at(1) })).toBe(true);
       });
 
       it('ignores a release by anyone but the owner', async () => {
         await store.createRun(aRun('run_1'));
-        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) });
         await store.releaseRun('run_1', 'host-b:2');
         expect(await store.getRun('run_1')).toMatchObject({ owner: 'host-a:1', leaseUntil: at(10) });
-        expect(await store.claimRun('run_1', 'host-b:2', at(11), at(1))).toBe(false);
+        expect(await store.claimRun('run_1', { owner: 'host-b:2', leaseUntil: at(11), now: at(1) })).toBe(false);
       });
 
       it('ignores a release of a run that does not exist', async () => {
@@ -302,7 +302,7 @@ export function describeStoreContract<S extends Store>(
       it('leaves the rest of the run untouched when claiming and releasing', async () => {
         const run = aRun('run_1', { status: 'running', input: UNICODE_VALUE, output: { n: 0.1, big: 2 ** 53 - 1 }, error: AN_ERROR });
         await store.createRun(run);
-        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) });
         expect(await store.getRun('run_1')).toEqual({ ...run, owner: 'host-a:1', leaseUntil: at(10) });
         await store.releaseRun('run_1', 'host-a:1');
         expect(await store.getRun('run_1')).toEqual(run);
@@ -310,16 +310,16 @@ export function describeStoreContract<S extends Store>(
 
       it('keeps the claim across updates that do not name it', async () => {
         await store.createRun(aRun('run_1'));
-        await store.claimRun('run_1', 'host-a:1', at(10), at(0));
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) });
         await store.updateRun('run_1', { status: 'running', updatedAt: at(1) });
-        expect(await store.claimRun('run_1', 'host-b:2', at(15), at(5))).toBe(false);
+        expect(await store.claimRun('run_1', { owner: 'host-b:2', leaseUntil: at(15), now: at(5) })).toBe(false);
         expect(await store.getRun('run_1')).toMatchObject({ status: 'running', owner: 'host-a:1', leaseUntil: at(10) });
       });
 
       it('gives a run to exactly one of 50 simultaneous claimers', async () => {
         await store.createRun(aRun('run_1'));
         const owners = Array.from({ length: 50 }, (_, i) => `host-${i}:${1000 + i}`);
-        const results = await Promise.all(owners.map((owner) => store.claimRun('run_1', owner, at(10), at(0))));
+        const results = await Promise.all(owners.map((owner) => store.claimRun('run_1', { owner: owner, leaseUntil: at(10), now: at(0) })));
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = owners[results.indexOf(true)];
         expect(await store.getRun('run_1')).toMatchObject({ owner: winner, leaseUntil: at(10) });
@@ -329,7 +329,7 @@ export function describeStoreContract<S extends Store>(
     describe('fencing', () => {
       async function held(owner = 'host-a:1') {
         await store.createRun(aRun('run_1', { status: 'running' }));
-        await store.claimRun('run_1', owner, at(10), at(0));
+        await store.claimRun('run_1', { owner: owner, leaseUntil: at(10), now: at(0) });
       }
 
       it('writes an update and its steps for the owner that holds the run', async () => {
@@ -342,13 +342,13 @@ export function describeStoreContract<S extends Store>(
 
       it('refuses an update fenced on an owner that no longer holds the run, and writes nothing', async () => {
         await held();
-        await store.claimRun('run_1', 'host-b:2', at(21), at(11));
-        const refused = store.updateRun('run_1', { status: 'failed' }, { steps: [aStep('run_1', 'notify')], owner: 'host-a:1', timer: at(30) });
+        await store.claimRun('run_1', { owner: 'host-b:2', leaseUntil: at(21), now: at(11) });
+        const refused = store.updateRun('run_1', { status: 'failed' }, { steps: [aStep('run_1', 'notify')], owner: 'host-a:1', journal: [{ runId: 'run_1', at: at(1), type: 'run.failed', actor: 'engine' }] });
         await expect(refused).rejects.toBeInstanceOf(RunFencedError);
         await expect(refused).rejects.toMatchObject({ runId: 'run_1', status: 'running', owner: 'host-b:2' });
         expect(await store.getRun('run_1')).toMatchObject({ status: 'running', owner: 'host-b:2' });
         expect(await store.listSteps('run_1')).toEqual([]);
-        expect(await store.nextTimer()).toBeUndefined();
+        expect(await store.listJournal('run_1')).toEqual([]);
       });
 
       it('refuses a fenced update of a run that was cancelled meanwhile, even by no owner', async () => {
@@ -367,14 +367,14 @@ export function describeStoreContract<S extends Store>(
 
       it('puts fenced steps only for the owner that holds their run', async () => {
         await held();
-        await store.putSteps([aStep('run_1', 'a')], 'host-a:1');
+        await store.putSteps([aStep('run_1', 'a')], { owner: 'host-a:1' });
         await store.releaseRun('run_1', 'host-a:1');
-        await expect(store.putSteps([aStep('run_1', 'b')], 'host-a:1')).rejects.toBeInstanceOf(RunFencedError);
+        await expect(store.putSteps([aStep('run_1', 'b')], { owner: 'host-a:1' })).rejects.toBeInstanceOf(RunFencedError);
         expect(byPath(await store.listSteps('run_1')).map((s) => s.path)).toEqual(['a']);
       });
 
       it('refuses fenced steps of a run that does not exist', async () => {
-        await expect(store.putSteps([aStep('run_missing', 'a')], 'host-a:1')).rejects.toMatchObject({ status: undefined });
+        await expect(store.putSteps([aStep('run_missing', 'a')], { owner: 'host-a:1' })).rejects.toMatchObject({ status: undefined });
         expect(await store.listSteps('run_missing')).toEqual([]);
       });
 
@@ -394,43 +394,6 @@ export function describeStoreContract<S extends Store>(
         await held();
         await store.updateRun('run_1', { status: 'cancelled' });
         expect(await store.renewLease('run_1', 'host-a:1', at(20))).toBe(false);
-      });
-    });
-
-    describe('timers written with an update', () => {
-      it('sets the run\'s timer, keeping one already due earlier', async () => {
-        await store.createRun(aRun('run_1'));
-        await store.updateRun('run_1', { status: 'waiting' }, { timer: at(30) });
-        expect(await store.nextTimer()).toEqual({ id: 'run_1', runId: 'run_1', fireAt: at(30) });
-        await store.updateRun('run_1', { status: 'waiting' }, { timer: at(10) });
-        expect((await store.nextTimer())?.fireAt).toBe(at(10));
-        await store.updateRun('run_1', { status: 'waiting' }, { timer: at(50) });
-        expect((await store.nextTimer())?.fireAt).toBe(at(10));
-      });
-
-      it('deletes the run\'s timer when asked', async () => {
-        await store.createRun(aRun('run_1'));
-        await store.setTimer({ id: 'run_1', runId: 'run_1', fireAt: at(5) });
-        await store.updateRun('run_1', { status: 'succeeded' }, { timer: null });
-        expect(await store.nextTimer()).toBeUndefined();
-      });
-
-      it('wakes another run, unless it is due earlier already', async () => {
-        await store.createRun(aRun('run_parent'));
-        await store.createRun(aRun('run_child', { parentRunId: 'run_parent' }));
-        await store.setTimer({ id: 'run_parent', runId: 'run_parent', fireAt: at(60) });
-        await store.updateRun('run_child', { status: 'succeeded' }, { wake: { runId: 'run_parent', at: at(3) } });
-        expect(await store.dueTimers(at(3), 10)).toEqual([{ id: 'run_parent', runId: 'run_parent', fireAt: at(3) }]);
-        await store.updateRun('run_child', { status: 'succeeded' }, { wake: { runId: 'run_parent', at: at(9) } });
-        expect((await store.nextTimer())?.fireAt).toBe(at(3));
-      });
-
-      it('writes no timer when the fenced update is refused', async () => {
-        await store.createRun(aRun('run_parent'));
-        await store.createRun(aRun('run_child'));
-        await store.claimRun('run_child', 'host-a:1', at(10), at(0));
-        await expect(store.updateRun('run_child', { status: 'succeeded' }, { owner: 'host-b:2', wake: { runId: 'run_parent', at: at(1) } })).rejects.toBeInstanceOf(RunFencedError);
-        expect(await store.nextTimer()).toBeUndefined();
       });
     });
 
@@ -505,52 +468,143 @@ export function describeStoreContract<S extends Store>(
       });
     });
 
-    describe('timers', () => {
-      it('lists only the timers due at the given moment, the one due exactly then included', async () => {
-        await store.setTimer(aTimer('t_past', at(1)));
-        await store.setTimer(aTimer('t_now', at(5)));
-        await store.setTimer(aTimer('t_later', at(6)));
-        expect(timerIds(await store.dueTimers(at(5), 10))).toEqual(['t_past', 't_now']);
-        expect(await store.dueTimers(at(0), 10)).toEqual([]);
+    describe('due runs', () => {
+      const due = async (minutes: number, limit = 100) => (await store.dueRuns(at(minutes), limit)).map((d) => d.id);
+
+      it('names a queued run due from when it was queued', async () => {
+        await store.createRun(aRun('run_1', { status: 'queued', updatedAt: at(2) }));
+        expect(await due(1)).toEqual([]);
+        expect(await store.dueRuns(at(2), 10)).toEqual([{ id: 'run_1', dueAt: at(2) }]);
       });
 
-      it('lists due timers earliest first, at most `limit` of them', async () => {
-        await store.setTimer(aTimer('t_3', at(3)));
-        await store.setTimer(aTimer('t_1', at(1)));
-        await store.setTimer(aTimer('t_4', at(4)));
-        await store.setTimer(aTimer('t_2', at(2)));
-        expect(await store.dueTimers(at(10), 3)).toEqual([aTimer('t_1', at(1)), aTimer('t_2', at(2)), aTimer('t_3', at(3))]);
+      it('names a running run due once its lease lapses, and not while it holds', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0), patch: { status: 'running' } });
+        expect(await due(9)).toEqual([]);
+        expect(await due(10)).toEqual(['run_1']);
+        await store.renewLease('run_1', 'host-a:1', at(20));
+        expect(await due(15)).toEqual([]);
       });
 
-      it('leaves due timers in place until they are deleted', async () => {
-        await store.setTimer(aTimer('t_1', at(1)));
-        await store.dueTimers(at(5), 10);
-        expect(timerIds(await store.dueTimers(at(5), 10))).toEqual(['t_1']);
+      it('names a waiting run due at its deadline, and never one that waits for no moment', async () => {
+        await store.createRun(aRun('run_moment', { status: 'waiting', waitingUntil: at(30) }));
+        await store.createRun(aRun('run_event', { status: 'waiting' }));
+        expect(await due(29)).toEqual([]);
+        expect(await due(30)).toEqual(['run_moment']);
+        expect(await due(10_000)).toEqual(['run_moment']);
       });
 
-      it('replaces the timer with the same id', async () => {
-        await store.setTimer({ id: 'run_1', runId: 'run_1', fireAt: at(1) });
-        await store.setTimer({ id: 'run_1', runId: 'run_1', fireAt: at(30) });
-        expect(await store.dueTimers(at(10), 10)).toEqual([]);
-        expect(await store.dueTimers(at(30), 10)).toEqual([{ id: 'run_1', runId: 'run_1', fireAt: at(30) }]);
+      it('never names a finished run', async () => {
+        for (const status of ['succeeded', 'failed', 'cancelled'] as const) await store.createRun(aRun(`run_${status}`, { status }));
+        expect(await due(10_000)).toEqual([]);
+        expect(await store.nextDueAt()).toBeUndefined();
       });
 
-      it('deletes a timer by id and ignores an unknown id', async () => {
-        await store.setTimer(aTimer('t_1', at(1)));
-        await store.setTimer(aTimer('t_2', at(2)));
-        await store.deleteTimer('t_1');
-        await store.deleteTimer('t_unknown');
-        expect(timerIds(await store.dueTimers(at(10), 10))).toEqual(['t_2']);
+      it('lists due runs earliest first, at most `limit` of them', async () => {
+        await store.createRun(aRun('run_3', { status: 'waiting', waitingUntil: at(3) }));
+        await store.createRun(aRun('run_1', { status: 'waiting', waitingUntil: at(1) }));
+        await store.createRun(aRun('run_2', { status: 'waiting', waitingUntil: at(2) }));
+        expect(await due(10, 2)).toEqual(['run_1', 'run_2']);
       });
 
-      it('names the earliest timer as the next, due or not', async () => {
-        expect(await store.nextTimer()).toBeUndefined();
-        await store.setTimer(aTimer('t_later', at(50)));
-        await store.setTimer(aTimer('t_first', at(20)));
-        await store.setTimer(aTimer('t_last', at(90)));
-        expect(await store.nextTimer()).toEqual(aTimer('t_first', at(20)));
-        await store.deleteTimer('t_first');
-        expect(await store.nextTimer()).toEqual(aTimer('t_later', at(50)));
+      it('follows updates: a parked run falls due at its new deadline, a finished one no more', async () => {
+        await store.createRun(aRun('run_1'));
+        await store.updateRun('run_1', { status: 'waiting', waitingUntil: at(40) });
+        expect(await store.nextDueAt()).toBe(at(40));
+        await store.updateRun('run_1', { status: 'succeeded', waitingUntil: undefined });
+        expect(await store.nextDueAt()).toBeUndefined();
+      });
+
+      it('names the earliest due moment as the next, due or not', async () => {
+        await store.createRun(aRun('run_later', { status: 'waiting', waitingUntil: at(50) }));
+        await store.createRun(aRun('run_first', { status: 'waiting', waitingUntil: at(20) }));
+        expect(await store.nextDueAt()).toBe(at(20));
+      });
+
+      it('makes a woken run due at once, earlier than its own deadline', async () => {
+        await store.createRun(aRun('run_parent', { status: 'waiting', waitingUntil: at(60) }));
+        await store.createRun(aRun('run_child'));
+        await store.updateRun('run_child', { status: 'succeeded' }, { wake: { runId: 'run_parent', at: at(3) } });
+        expect(await store.dueRuns(at(3), 10)).toEqual([{ id: 'run_parent', dueAt: at(3) }]);
+        // A later wake-up does not postpone an earlier one.
+        await store.updateRun('run_child', { status: 'succeeded' }, { wake: { runId: 'run_parent', at: at(9) } });
+        expect(await store.nextDueAt()).toBe(at(3));
+      });
+
+      it('keeps a wake-up that arrived while the run executed until its next claim, so parking right after still wakes', async () => {
+        await store.createRun(aRun('run_parent'));
+        await store.claimRun('run_parent', { owner: 'host-a:1', leaseUntil: at(10), now: at(0), patch: { status: 'running' } });
+        await store.createRun(aRun('run_child'));
+        await store.updateRun('run_child', { status: 'succeeded' }, { wake: { runId: 'run_parent', at: at(1) } });
+        await store.updateRun('run_parent', { status: 'waiting', waitingUntil: at(60), owner: undefined, leaseUntil: undefined }, { owner: 'host-a:1' });
+        expect(await due(1)).toEqual(['run_parent']);
+        // The next claim consumes it: the run is due at its own deadline again.
+        await store.claimRun('run_parent', { owner: 'host-a:1', leaseUntil: at(12), now: at(2), patch: { status: 'running' } });
+        await store.updateRun('run_parent', { status: 'waiting', waitingUntil: at(60), owner: undefined, leaseUntil: undefined });
+        expect(await due(59)).toEqual([]);
+      });
+
+      it('does not wake a finished run, nor one that does not exist', async () => {
+        await store.createRun(aRun('run_done', { status: 'succeeded' }));
+        await store.createRun(aRun('run_child'));
+        await store.updateRun('run_child', { status: 'succeeded' }, { wake: { runId: 'run_done', at: at(1) } });
+        await store.updateRun('run_child', { status: 'succeeded' }, { wake: { runId: 'run_missing', at: at(1) } });
+        expect(await due(10)).toEqual([]);
+      });
+
+      it('writes no wake-up when the fenced update is refused', async () => {
+        await store.createRun(aRun('run_parent', { status: 'waiting' }));
+        await store.createRun(aRun('run_child'));
+        await store.claimRun('run_child', { owner: 'host-a:1', leaseUntil: at(10), now: at(0), patch: { status: 'running' } });
+        await expect(
+          store.updateRun('run_child', { status: 'succeeded' }, { owner: 'host-b:2', wake: { runId: 'run_parent', at: at(1) } }),
+        ).rejects.toBeInstanceOf(RunFencedError);
+        expect(await due(9)).toEqual([]);
+      });
+    });
+
+    describe('journal', () => {
+      const entry = (runId: string, type: JournalEntry['type'], extra: Partial<JournalEntry> = {}): JournalEntry => ({
+        runId,
+        at: at(1),
+        type,
+        actor: 'engine',
+        ...extra,
+      });
+
+      it('keeps what creating, claiming, checkpointing and updating write, in order, with every field', async () => {
+        await store.createRun(aRun('run_1'), [entry('run_1', 'run.created', { actor: 'api:ops', data: { flowVersion: '1' } })]);
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0), journal: [entry('run_1', 'run.woken')] });
+        await store.putSteps([aStep('run_1', 'a')], { owner: 'host-a:1', journal: [entry('run_1', 'step.started', { step: 'a', attempt: 1 })] });
+        await store.updateRun('run_1', { status: 'succeeded' }, { owner: 'host-a:1', journal: [entry('run_1', 'step.succeeded', { step: 'a', attempt: 1, data: { ms: 3 } }), entry('run_1', 'run.succeeded')] });
+        const journal = await store.listJournal('run_1');
+        expect(journal.map((e) => e.type)).toEqual(['run.created', 'run.woken', 'step.started', 'step.succeeded', 'run.succeeded']);
+        expect(journal[0]).toMatchObject({ runId: 'run_1', at: at(1), type: 'run.created', actor: 'api:ops', data: { flowVersion: '1' } });
+        expect(journal[2]).toMatchObject({ step: 'a', attempt: 1 });
+        expect(journal[2]).not.toHaveProperty('data');
+        expect(journal[3]?.data).toEqual({ ms: 3 });
+        expect(new Set(journal.map((e) => e.seq)).size).toBe(5);
+        expect([...journal].sort((x, y) => x.seq - y.seq)).toEqual(journal);
+      });
+
+      it('writes nothing to the journal when the write it rides in is refused', async () => {
+        await store.createRun(aRun('run_1'));
+        await expect(store.createRun(aRun('run_1'), [entry('run_1', 'run.created')])).rejects.toBeInstanceOf(RunExistsError);
+        await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) });
+        await expect(store.putSteps([aStep('run_1', 'a')], { owner: 'host-b:2', journal: [entry('run_1', 'step.started')] })).rejects.toBeInstanceOf(RunFencedError);
+        await expect(store.updateRun('run_1', { status: 'failed' }, { owner: 'host-b:2', journal: [entry('run_1', 'run.failed')] })).rejects.toBeInstanceOf(RunFencedError);
+        expect(await store.claimRun('run_1', { owner: 'host-b:2', leaseUntil: at(15), now: at(5), journal: [entry('run_1', 'run.woken')] })).toBe(false);
+        expect(await store.listJournal('run_1')).toEqual([]);
+      });
+
+      it('keeps the journals of different runs apart, and keeps history when steps are deleted', async () => {
+        await store.createRun(aRun('run_1'), [entry('run_1', 'run.created')]);
+        await store.createRun(aRun('run_2'), [entry('run_2', 'run.created')]);
+        await store.putSteps([aStep('run_1', 'a', { status: 'failed' })], { journal: [entry('run_1', 'step.failed', { step: 'a' })] });
+        await store.deleteSteps('run_1', ['a']);
+        expect((await store.listJournal('run_1')).map((e) => e.type)).toEqual(['run.created', 'step.failed']);
+        expect((await store.listJournal('run_2')).map((e) => e.type)).toEqual(['run.created']);
+        expect(await store.listJournal('run_missing')).toEqual([]);
       });
     });
 
@@ -782,16 +836,8 @@ function aStep(runId: string, path: string, fields: Partial<StepRecord> = {}): S
   return { runId, path, stepId, kind: 'call', status: 'succeeded', attempts: 1, startedAt: at(1), updatedAt: at(2), ...fields };
 }
 
-function aTimer(id: string, fireAt: string): TimerRecord {
-  return { id, runId: `run_of_${id}`, fireAt };
-}
-
 function ids(runs: RunRecord[]): string[] {
   return runs.map((run) => run.id);
-}
-
-function timerIds(timers: TimerRecord[]): string[] {
-  return timers.map((timer) => timer.id);
 }
 
 /** The contract leaves the order of a run's steps open. */

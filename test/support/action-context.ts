@@ -1,7 +1,9 @@
 import nock from 'nock';
 import { pino } from 'pino';
 import { afterEach, beforeAll, expect } from 'vitest';
+import { ConnectionResources } from '../../src/connector-kit/connection-resources.js';
 import type { ActionContext, Connector, ResolvedConnection } from '../../src/connector-kit/connector.js';
+import { DEFAULT_INLINE_ATTEMPTS } from '../../src/connector-kit/retry-transient.js';
 import { StaffwireError } from '../../src/errors/index.js';
 
 /** The idempotency key a test's step carries unless it says otherwise; tests that expect it on the wire import it. */
@@ -9,15 +11,22 @@ export const TEST_IDEMPOTENCY_KEY = '6f1c7a52-0c1e-4d5e-9f4f-2b8a9d1e0c33';
 
 const silent = pino({ level: 'silent' });
 
-/** What the engine would hand an action on the first attempt of a step, with the given connection. */
+/**
+ * What the engine would hand an action on the first attempt of a step without a retry policy,
+ * with the given connection. Each context gets resources of its own (nothing one test caches, a
+ * token or a limiter, reaches another); tests of what runs share pass one scope as `resources`.
+ */
 export function actionContext(connection: ResolvedConnection | undefined, overrides: Partial<Omit<ActionContext, 'connection'>> = {}): ActionContext {
+  const { resources = new ConnectionResources().scopeFor(connection), ...rest } = overrides;
   return {
     connection,
     idempotencyKey: TEST_IDEMPOTENCY_KEY,
     attempt: 1,
     signal: new AbortController().signal,
     log: silent,
-    ...overrides,
+    resources,
+    inlineAttempts: DEFAULT_INLINE_ATTEMPTS,
+    ...rest,
   };
 }
 

@@ -55,7 +55,7 @@ export function larkTokenIssued(baseUrl: string, app: { appId: string; appSecret
     .reply(200, { code: 0, msg: 'ok', tenant_access_token: token, expire });
 }
 
-// Connectors share one LarkClient (and its token cache) per app, so every test gets an app of its own.
+// Every context has resources (a token cache) of its own; distinct app ids also keep one test's token interceptor from answering another's request.
 let apps = 0;
 
 /** Points a Lark connector at nock: test apps with their contexts, the token interceptor, and request expectations. */
@@ -118,8 +118,9 @@ export interface LarkContractOptions {
  * Declares, in the calling describe, what every Lark action must do: a manifest test for the
  * connector, then per row of `cases` (a describe named after the action) the exact request with
  * the tenant token and the declared output; Lark's code, message and log id on a refusal; a wait
- * for `x-ogw-ratelimit-reset` after a 429; one token refresh on 99991663; and a timeout after the
- * client's inline retries. The calling file installs the nock guard (`useNockOnly`).
+ * for `x-ogw-ratelimit-reset` after a 429; one token refresh on 99991663; one request only when
+ * the step's policy owns the retries; and a timeout after the client's inline retries. The calling
+ * file installs the nock guard (`useNockOnly`).
  */
 export function describeLarkActionContract<C extends LarkActionCase>(lark: LarkConnectorHarness, cases: C[], options: LarkContractOptions): void {
   const { connector } = lark;
@@ -176,6 +177,17 @@ export function describeLarkActionContract<C extends LarkActionCase>(lark: LarkC
       lark.tokenIssued(appId, 't-B');
       succeed('t-B');
       expect(await lark.run(c.action, c.input, context)).toEqual(c.output);
+    });
+
+    it("sends once when the step's retry policy owns the budget (inlineAttempts 1), handing a 5xx and a 429 up with category and retryAfterMs", async () => {
+      const { context } = lark.appWithToken('t-A');
+      const budgeted = { ...context, inlineAttempts: 1 };
+      lark.expectRequest(c.request, 't-A').reply(500, { code: 1000001, msg: 'internal error' }, { 'x-tt-logid': LOG_ID });
+      const serverError = await failure(lark.run(c.action, c.input, budgeted));
+      expect(serverError).toMatchObject({ category: 'server', httpStatus: 500, vendorCode: 1000001, logId: LOG_ID });
+      expect(serverError.retryAfterMs).toBeUndefined();
+      lark.expectRequest(c.request, 't-A').reply(429, { code: 99991400, msg: 'request trigger frequency limit' }, { 'x-ogw-ratelimit-reset': '1' });
+      expect(await failure(lark.run(c.action, c.input, budgeted))).toMatchObject({ category: 'rate_limit', retryAfterMs: 1000, vendorCode: 99991400 });
     });
 
     it('fails as a timeout when Lark does not answer within timeoutMs, after the inline retries', async () => {

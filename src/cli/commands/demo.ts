@@ -22,7 +22,7 @@ export async function demoCommand(options: { offer: string }): Promise<number> {
   try {
     const flow = loadFlow(context, join(packageRoot, 'flows', 'demo-offer-to-onboard.json'));
     console.log(`Offer to onboard: offer ${options.offer} (stand-in HR API at ${api.url}, data in ${context.config.dataDir})\n`);
-    const run = await context.engine.runNow(flow, { offerId: options.offer });
+    const run = await context.engine.runNow(flow, { offerId: options.offer }, { actor: 'cli' });
     console.log(`\n${runLine(run)}`);
     if (run.status === 'succeeded') console.log(JSON.stringify(run.output, null, 2));
     if (run.error) console.log(`error ${run.error.code} at ${run.error.step}: ${run.error.message}`);

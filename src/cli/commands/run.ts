@@ -24,6 +24,7 @@ export async function runCommand(target: string, options: RunOptions): Promise<n
     const waitUpToMs = Number(options.waitUpTo) * 1000;
     // The id is printed once the run exists: input the flow refuses creates no run.
     let run = await context.engine.runNow(flow, input, {
+      actor: 'cli',
       onCreated: (created) => {
         if (!options.json) console.log(`run ${created.id}  ${flow.definition.id}@${flow.definition.version}`);
       },

@@ -1,7 +1,7 @@
 import { RUN_STATUSES, type RunStatus } from '../../store/records.js';
 import { UsageError } from '../../errors/index.js';
 import { createContext } from '../context.js';
-import { runLine, stepLine, timeline } from '../format.js';
+import { journalLine, runLine, stepLine, timeline } from '../format.js';
 import { reportRun } from './run.js';
 
 interface Common {
@@ -36,16 +36,18 @@ export async function runsShowCommand(id: string, options: Common): Promise<numb
   try {
     const run = await context.store.getRun(id);
     if (!run) throw new UsageError(`no run with id ${id}`);
-    const steps = timeline(await context.store.listSteps(id));
+    const journal = await context.store.listJournal(id);
     if (options.json) {
-      console.log(JSON.stringify({ ...run, steps }, null, 2));
+      console.log(JSON.stringify({ ...run, steps: timeline(await context.store.listSteps(id)), journal }, null, 2));
       return 0;
     }
     console.log(runLine(run));
     if (run.parentRunId) console.log(`  sub-flow of ${run.parentRunId} (step ${run.parentStepPath})`);
-    for (const step of steps) console.log(stepLine(step));
+    // Runs from before the journal existed show their checkpoints instead.
+    if (journal.length > 0) for (const entry of journal) console.log(journalLine(entry));
+    else for (const step of timeline(await context.store.listSteps(id))) console.log(stepLine(step));
     if (run.status === 'succeeded') console.log(JSON.stringify(run.output, null, 2));
-    if (run.status === 'waiting') console.log(`waits until ${run.waitingUntil}`);
+    if (run.status === 'waiting') console.log(run.waitingUntil ? `waits until ${run.waitingUntil}` : 'waits for an event');
     if (run.error) console.log(`error ${run.error.code} at ${run.error.step || 'the run'}: ${run.error.message}`);
     return 0;
   } finally {
@@ -60,7 +62,7 @@ export async function runsRetryCommand(id: string, options: Common): Promise<num
     ...(options.json ? {} : { onCheckpoint: (s) => s.status !== 'running' && console.log(stepLine(s)) }),
   });
   try {
-    await context.engine.retryRun(id);
+    await context.engine.retryRun(id, { actor: 'cli' });
     const run = await context.engine.executeRun(id);
     return reportRun(run, await context.store.listSteps(id), options.json ?? false);
   } finally {
@@ -74,7 +76,7 @@ export async function runsResumeCommand(options: Common): Promise<number> {
   try {
     const interrupted = await context.engine.interruptedRuns();
     const results = await Promise.all(
-      interrupted.map((run) => context.runtime.submit(run.id)),
+      interrupted.map((runId) => context.runtime.submit(runId)),
     );
     if (options.json) console.log(JSON.stringify(results, null, 2));
     else if (results.length === 0) console.log('no interrupted runs');
@@ -88,7 +90,7 @@ export async function runsResumeCommand(options: Common): Promise<number> {
 export async function runsCancelCommand(id: string, options: Common): Promise<number> {
   const context = await createContext(options.config ? { configFile: options.config } : {});
   try {
-    const run = await context.engine.cancelRun(id);
+    const run = await context.engine.cancelRun(id, { actor: 'cli' });
     console.log(options.json ? JSON.stringify(run, null, 2) : runLine(run));
     return 0;
   } finally {

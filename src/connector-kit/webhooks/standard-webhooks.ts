@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { InputError } from '../../errors/index.js';
 import { equalInConstantTime, headerValue, WebhookRejectedError, type WebhookEventResult, type WebhookRequest } from './webhook.js';
+import type { WebhookVerifier } from './webhook-verifier.js';
 
 /**
  * Standard Webhooks (webhook-id / webhook-timestamp / webhook-signature): HMAC-SHA256 over
@@ -80,3 +81,13 @@ export function verifyStandardWebhook(request: WebhookRequest, secret: string, o
     },
   };
 }
+
+/**
+ * Standard Webhooks as a verifier whose credential is the secret itself: generic hooks are not
+ * a connector's, and their secret belongs to the hook (per flow), not to a connection. Senders
+ * choose their own deadlines and retry schedules, so the terms state none.
+ */
+export const standardWebhookVerifier: WebhookVerifier<string> = {
+  delivery: {},
+  verify: (request, secret, now) => verifyStandardWebhook(request, secret, { now: () => now.getTime() }),
+};

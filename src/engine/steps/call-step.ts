@@ -1,6 +1,8 @@
 import { InputError, StaffwireError } from '../../errors/index.js';
 import { findTooDeepPointerInValue, MAX_JSON_DEPTH } from '../../json/json-depth.js';
 import { resolveConnection } from '../../connector-kit/connection.js';
+import type { ActionContext } from '../../connector-kit/connector.js';
+import { DEFAULT_INLINE_ATTEMPTS } from '../../connector-kit/retry-transient.js';
 import { compileSchema } from '../../schemas.js';
 import { holdsExpression, type CompiledValue } from '../expressions/template.js';
 import { idempotencyKey } from '../idempotency-key.js';
@@ -53,13 +55,18 @@ const executeCall: StepExecutor<CompiledCall> = async (step, frame, context) => 
     if (!config) throw new InputError(`connection "${step.connection}" is not configured`, 'call.unknown_connection');
     connection = resolveConnection(step.connection, config);
   }
-  const output = await (handler as (input: unknown, ctx: unknown) => Promise<unknown>)(input, {
+  const actionContext: ActionContext = {
     connection,
     idempotencyKey: idempotencyKey(execution.run.id, context.path),
     attempt: context.attempt,
     signal: execution.signal,
     log: execution.log.child({ stepId: step.id, path: context.path, connection: step.connection }),
-  });
+    resources: execution.services.connectionResources.scopeFor(connection),
+    // One retry budget: a step with a policy makes each attempt through the engine, so the
+    // vendor client sends once per attempt instead of retrying inline on top of it.
+    inlineAttempts: step.retry ? 1 : DEFAULT_INLINE_ATTEMPTS,
+  };
+  const output = await (handler as (input: unknown, ctx: ActionContext) => Promise<unknown>)(input, actionContext);
   // Checked before anything serialises the answer: past this depth, JSON tools overflow the stack.
   const tooDeep = findTooDeepPointerInValue(output, MAX_JSON_DEPTH);
   if (tooDeep !== undefined) {

@@ -69,7 +69,7 @@ const executeFor: StepExecutor<CompiledFor> = async (step, frame, { execution, p
     }
   }
   let firstFailure: unknown;
-  let earliestWait: WaitSignal | undefined;
+  const waits: WaitSignal[] = [];
   let next = 0;
 
   const worker = async () => {
@@ -84,7 +84,7 @@ const executeFor: StepExecutor<CompiledFor> = async (step, frame, { execution, p
         results[index] = await execution.block(step.steps, iteration);
       } catch (err) {
         if (err instanceof WaitSignal) {
-          if (!earliestWait || err.until < earliestWait.until) earliestWait = err;
+          waits.push(err);
         } else if (step.onFailure === 'collect' && err instanceof StepFailedError) {
           failures.push({ index, item: list[index], error: err.record });
           await execution.checkpoint(itemFailure(execution.run.id, path, step.id, index, err.record, execution.services.now()), true);
@@ -96,7 +96,7 @@ const executeFor: StepExecutor<CompiledFor> = async (step, frame, { execution, p
   };
   await Promise.all(Array.from({ length: Math.min(step.concurrency, list.length) }, worker));
   if (firstFailure !== undefined) throw firstFailure;
-  if (earliestWait) throw earliestWait;
+  if (waits.length > 0) throw WaitSignal.all(waits);
   if (step.onFailure === 'collect') {
     failures.sort((a, b) => a.index - b.index);
     return { results, failures };

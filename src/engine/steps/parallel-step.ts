@@ -27,7 +27,7 @@ const executeParallel: StepExecutor<CompiledParallel> = async (step, frame, { ex
   const failure = settled.find((s) => s.status === 'rejected' && !(s.reason instanceof WaitSignal));
   if (failure) throw (failure as PromiseRejectedResult).reason;
   const waits = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as WaitSignal] : []));
-  if (waits.length > 0) throw waits.reduce((a, b) => (b.until < a.until ? b : a));
+  if (waits.length > 0) throw WaitSignal.all(waits);
   return Object.fromEntries(step.branches.map(([name], i) => [name, (settled[i] as PromiseFulfilledResult<unknown>).value]));
 };
 

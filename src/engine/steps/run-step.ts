@@ -52,12 +52,13 @@ const executeRun: StepExecutor<CompiledRun> = async (step, frame, { execution, p
     case 'succeeded':
       return child.output;
     case 'waiting':
-      throw new WaitSignal(new Date(child.waitingUntil ?? services.now().toISOString()), `sub-flow run ${child.id}`);
+      // The child's end wakes this run; its own deadline is when to look again at the latest.
+      throw new WaitSignal([{ kind: 'child', runId: child.id, step: path, ...(child.waitingUntil ? { until: child.waitingUntil } : {}) }]);
     case 'queued':
     case 'running':
-      // Held by a live process elsewhere. Its end sets this run's timer; the lease bounds the
-      // wait should that process die without ending it.
-      throw new WaitSignal(new Date(services.now().getTime() + services.leaseMs), `sub-flow run ${child.id}, executing in another process`);
+      // Held by a live process elsewhere. Its end wakes this run; the lease bounds the wait should
+      // that process die without ending it.
+      throw new WaitSignal([{ kind: 'child', runId: child.id, step: path, until: new Date(services.now().getTime() + services.leaseMs).toISOString() }]);
     default:
       throw new StaffwireError(`sub-flow ${step.flow} (run ${child.id}) ${child.status}: ${child.error?.message ?? 'no error recorded'}`, {
         code: child.error?.code ?? `subflow.${child.status}`,

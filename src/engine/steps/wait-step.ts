@@ -26,7 +26,7 @@ declare module './step-kind.js' {
 }
 
 /** Parks the run until a moment; output `{ until }`. The deadline is fixed on first entry. */
-const executeWait: StepExecutor<CompiledWait> = async (step, frame, { execution, state, saveState }) => {
+const executeWait: StepExecutor<CompiledWait> = async (step, frame, { execution, path, state, saveState }) => {
   let until = state?.until as string | undefined;
   if (until === undefined) {
     const now = execution.services.now();
@@ -42,7 +42,7 @@ const executeWait: StepExecutor<CompiledWait> = async (step, frame, { execution,
     }
     await saveState({ until });
   }
-  if (new Date(until) > execution.services.now()) throw new WaitSignal(new Date(until), `step ${step.id}`);
+  if (new Date(until) > execution.services.now()) throw new WaitSignal([{ kind: 'moment', until, step: path, reason: 'wait' }]);
   return { until };
 };
 

@@ -1,9 +1,19 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StoreUnavailableError } from '../errors/index.js';
-import { TERMINAL_STATUSES, type RunQuery, type RunRecord, type RunStatus, type StepRecord, type TimerRecord } from './records.js';
-import { RunExistsError, RunFencedError, RunNotFoundError, type RunWrite, type Store } from './store.js';
+import { StoreUnavailableError } from '../../errors/index.js';
+import {
+  TERMINAL_STATUSES,
+  type DueRun,
+  type JournalEntry,
+  type RunQuery,
+  type RunRecord,
+  type RunStatus,
+  type StepRecord,
+  type StoredJournalEntry,
+} from '../records.js';
+import { RunExistsError, RunFencedError, RunNotFoundError, type RunClaim, type RunWrite, type Store } from '../store.js';
+import { checkVersion, DatabaseTooNewError, migrate, sqliteMigrations } from './migrate.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -12,7 +22,7 @@ export interface SqliteStoreOptions {
    */
   synchronous?: 'normal' | 'full';
   /**
-   * Opens the file for reading only and writes nothing, not even the schema: for commands that
+   * Opens the file for reading only and writes nothing, not even a migration: for commands that
    * only read (`runs list`, `runs show`), which then work on a read-only data directory. A file
    * that does not exist reads as an empty store.
    */
@@ -25,42 +35,49 @@ export interface SqliteStoreOptions {
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS flows (hash TEXT PRIMARY KEY, content TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-  id TEXT PRIMARY KEY,
-  flow_id TEXT NOT NULL,
-  status TEXT NOT NULL,
-  parent_run_id TEXT,
-  created_at TEXT NOT NULL,
-  owner TEXT,
-  lease_until TEXT,
-  body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_by_flow ON runs (flow_id, created_at);
-CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, created_at);
-CREATE INDEX IF NOT EXISTS runs_by_parent ON runs (parent_run_id);
-CREATE TABLE IF NOT EXISTS steps (
-  run_id TEXT NOT NULL,
-  path TEXT NOT NULL,
-  body TEXT NOT NULL,
-  PRIMARY KEY (run_id, path)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS timers (id TEXT PRIMARY KEY, run_id TEXT NOT NULL, fire_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS timers_by_time ON timers (fire_at);
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-  scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at TEXT NOT NULL,
-  PRIMARY KEY (scope, key)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS seen_events (
-  source TEXT NOT NULL, event_id TEXT NOT NULL, expires_at TEXT NOT NULL,
-  PRIMARY KEY (source, event_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS state (
-  namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-  PRIMARY KEY (namespace, key)
-) WITHOUT ROWID;
-`;
+/** The indexed columns of a run, beside its JSON body. */
+interface RunRow {
+  id: string;
+  flowId: string;
+  status: RunStatus;
+  parentRunId: string | null;
+  createdAt: string;
+  owner: string | null;
+  leaseUntil: string | null;
+  businessKey: string | null;
+  dueAt: string | null;
+  wakeAt: string | null;
+  body: string;
+}
+
+/** The indexed columns an update may change. */
+const CHANGEABLE = ['flowId', 'status', 'parentRunId', 'createdAt', 'owner', 'leaseUntil', 'businessKey', 'dueAt', 'wakeAt'] as const;
+type Changeable = (typeof CHANGEABLE)[number];
+const COLUMN: Record<Changeable | 'body', string> = {
+  flowId: 'flow_id',
+  status: 'status',
+  parentRunId: 'parent_run_id',
+  createdAt: 'created_at',
+  owner: 'owner',
+  leaseUntil: 'lease_until',
+  businessKey: 'business_key',
+  dueAt: 'due_at',
+  wakeAt: 'wake_at',
+  body: 'body',
+};
+
+interface StoredRow {
+  body: string;
+  flow_id: string;
+  status: RunStatus;
+  parent_run_id: string | null;
+  created_at: string;
+  owner: string | null;
+  lease_until: string | null;
+  business_key: string | null;
+  due_at: string | null;
+  wake_at: string | null;
+}
 
 /** The embedded store: one SQLite file in WAL mode. Records are JSON bodies beside indexed columns. */
 export class SqliteStore implements Store {
@@ -71,6 +88,8 @@ export class SqliteStore implements Store {
   private readonly setting: string;
   /** The file's identity when opened: a different one, or none, means it was deleted or replaced. */
   private readonly identity: { dev: number; ino: number } | undefined;
+  /** UPDATE statements by the set of columns they change, so an update touches only the indexes it must. */
+  private readonly updates = new Map<string, Database.Statement>();
 
   constructor(
     private readonly file: string,
@@ -78,16 +97,10 @@ export class SqliteStore implements Store {
   ) {
     this.busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     this.setting = options.setting ?? 'dataDir';
-    let inMemory = file === ':memory:' || (options.readonly === true && !existsSync(file));
+    const inMemory = file === ':memory:' || (options.readonly === true && !existsSync(file));
     if (!inMemory) this.prepareFolder();
     try {
       this.db = inMemory ? new Database(':memory:') : options.readonly ? openForReading(file) : new Database(file);
-      // A file another process has only just created reads as empty until its tables exist.
-      if (options.readonly && !inMemory && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'state'").get()) {
-        this.db.close();
-        this.db = new Database(':memory:');
-        inMemory = true;
-      }
       if (!options.readonly || inMemory) {
         this.db.pragma('journal_mode = WAL');
         this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
@@ -96,7 +109,14 @@ export class SqliteStore implements Store {
       // Checkpoints copy the WAL into the database with an fsync each; doing it every ~40 MB of
       // WAL instead of every 4 MB takes most of that cost off the checkpoint path of runs.
       this.db.pragma('wal_autocheckpoint = 10000');
-      if (!options.readonly || inMemory) this.db.exec(SCHEMA);
+      if (!options.readonly || inMemory) migrate(this.db, file);
+      else if (checkVersion(this.db, file) < sqliteMigrations().length) {
+        // An older schema, which this reader may not upgrade: it reads an upgraded copy.
+        const copy = snapshotOf(file);
+        this.db.close();
+        this.db = copy;
+        migrate(this.db, file);
+      }
     } catch (err) {
       throw this.translate(err);
     }
@@ -105,42 +125,26 @@ export class SqliteStore implements Store {
     this.stmt = {
       putFlow: db.prepare('INSERT OR IGNORE INTO flows (hash, content) VALUES (?, ?)'),
       getFlow: db.prepare<[string], { content: string }>('SELECT content FROM flows WHERE hash = ?'),
-      insertRun: db.prepare(
-        'INSERT INTO runs (id, flow_id, status, parent_run_id, created_at, owner, lease_until, body) VALUES (@id, @flowId, @status, @parentRunId, @createdAt, @owner, @leaseUntil, @body)',
+      insertRun: db.prepare<RunRow>(
+        `INSERT INTO runs (id, flow_id, status, parent_run_id, created_at, owner, lease_until, business_key, due_at, wake_at, body)
+         VALUES (@id, @flowId, @status, @parentRunId, @createdAt, @owner, @leaseUntil, @businessKey, @dueAt, @wakeAt, @body)`,
       ),
       getRun: db.prepare<[string], { body: string }>('SELECT body FROM runs WHERE id = ?'),
+      storedRun: db.prepare<[string], StoredRow>(
+        'SELECT body, flow_id, status, parent_run_id, created_at, owner, lease_until, business_key, due_at, wake_at FROM runs WHERE id = ?',
+      ),
       holder: db.prepare<[string], { status: RunStatus; owner: string | null }>('SELECT status, owner FROM runs WHERE id = ?'),
-      renewLease: db.prepare<[string, string], { body: string }>(
-        `SELECT body FROM runs WHERE id = ? AND owner = ? AND status NOT IN ('succeeded', 'failed', 'cancelled')`,
-      ),
-      replaceRun: db.prepare(
-        `UPDATE runs SET flow_id = @flowId, status = @status, parent_run_id = @parentRunId, created_at = @createdAt,
-           owner = @owner, lease_until = @leaseUntil, body = @body
-         WHERE id = @id`,
-      ),
-      claimRun: db.prepare<{ id: string; owner: string; leaseUntil: string; now: string; takeOverFrom: string | null }, { body: string }>(
-        `UPDATE runs SET owner = @owner, lease_until = @leaseUntil
-         WHERE id = @id AND status NOT IN ('succeeded', 'failed', 'cancelled')
-           AND (owner IS NULL OR owner = @owner OR lease_until < @now OR owner = @takeOverFrom)
-         RETURNING body`,
-      ),
-      releaseRun: db.prepare<[string, string], { body: string }>(
-        'UPDATE runs SET owner = NULL, lease_until = NULL WHERE id = ? AND owner = ? RETURNING body',
-      ),
       listSteps: db.prepare<[string], { body: string }>('SELECT body FROM steps WHERE run_id = ?'),
       putStep: db.prepare('INSERT OR REPLACE INTO steps (run_id, path, body) VALUES (?, ?, ?)'),
       deleteStep: db.prepare('DELETE FROM steps WHERE run_id = ? AND path = ?'),
-      setTimer: db.prepare('INSERT OR REPLACE INTO timers (id, run_id, fire_at) VALUES (?, ?, ?)'),
-      deleteTimer: db.prepare('DELETE FROM timers WHERE id = ?'),
-      setEarlierTimer: db.prepare(
-        'INSERT INTO timers (id, run_id, fire_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET fire_at = min(fire_at, excluded.fire_at)',
+      appendJournal: db.prepare('INSERT INTO journal (run_id, at, type, step, attempt, actor, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      listJournal: db.prepare<[string], { seq: number; run_id: string; at: string; type: string; step: string | null; attempt: number | null; actor: string; data: string | null }>(
+        'SELECT seq, run_id, at, type, step, attempt, actor, data FROM journal WHERE run_id = ? ORDER BY seq',
       ),
-      dueTimers: db.prepare<[string, number], { id: string; run_id: string; fire_at: string }>(
-        'SELECT id, run_id, fire_at FROM timers WHERE fire_at <= ? ORDER BY fire_at LIMIT ?',
+      dueRuns: db.prepare<[string, number], { id: string; due_at: string }>(
+        'SELECT id, due_at FROM runs WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?',
       ),
-      nextTimer: db.prepare<[], { id: string; run_id: string; fire_at: string }>(
-        'SELECT id, run_id, fire_at FROM timers ORDER BY fire_at LIMIT 1',
-      ),
+      nextDue: db.prepare<[], { due_at: string }>('SELECT due_at FROM runs WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1'),
       getIdem: db.prepare<[string, string], { value: string; expires_at: string }>(
         'SELECT value, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?',
       ),
@@ -162,43 +166,63 @@ export class SqliteStore implements Store {
       ),
     };
     const stmt = this.stmt;
+    const journal = (entries: readonly JournalEntry[] | undefined) => {
+      for (const e of entries ?? []) {
+        stmt.appendJournal.run(e.runId, e.at, e.type, e.step ?? null, e.attempt ?? null, e.actor, e.data === undefined ? null : JSON.stringify(e.data));
+      }
+    };
+    const putSteps = (steps: readonly StepRecord[]) => {
+      for (const step of steps) stmt.putStep.run(step.runId, step.path, JSON.stringify(step));
+    };
     // Read-then-write transactions begin IMMEDIATE: a deferred one that reads first fails at once
     // with SQLITE_BUSY when another process wrote meanwhile, instead of waiting out busy_timeout.
     this.tx = {
+      createRun: db.transaction((run: RunRecord, entries: readonly JournalEntry[] | undefined) => {
+        try {
+          stmt.insertRun.run(rowOf(run, null));
+        } catch (err) {
+          if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new RunExistsError(run.id);
+          throw err;
+        }
+        journal(entries);
+      }),
       updateRun: db.transaction((id: string, patch: Partial<Omit<RunRecord, 'id'>>, write: RunWrite): RunRecord => {
-        const row = stmt.getRun.get(id);
-        if (!row) throw new RunNotFoundError(id);
-        const current = JSON.parse(row.body) as RunRecord;
+        const stored = stmt.storedRun.get(id);
+        if (!stored) throw new RunNotFoundError(id);
+        const current = JSON.parse(stored.body) as RunRecord;
         if (write.owner !== undefined) checkFence(id, write.owner, current.status, current.owner);
-        for (const step of write.steps ?? []) stmt.putStep.run(step.runId, step.path, JSON.stringify(step));
-        if (write.timer === null) stmt.deleteTimer.run(id);
-        else if (write.timer !== undefined) stmt.setEarlierTimer.run(id, id, write.timer);
-        if (write.wake) stmt.setEarlierTimer.run(write.wake.runId, write.wake.runId, write.wake.at);
+        putSteps(write.steps ?? []);
         const run = applyPatch(current, patch);
-        stmt.replaceRun.run(runRow(run));
+        this.writeRun(stored, run, stored.wake_at);
+        if (write.wake) this.wakeRun(write.wake.runId, write.wake.at);
+        journal(write.journal);
         return run;
-      }).immediate,
-      renewLease: db.transaction((id: string, owner: string, leaseUntil: string): boolean => {
-        const row = stmt.renewLease.get(id, owner);
-        if (!row) return false;
-        stmt.replaceRun.run(runRow({ ...(JSON.parse(row.body) as RunRecord), leaseUntil }));
-        return true;
       }).immediate,
       // The body mirrors the owner columns so readers of the record see who holds it; both change in
       // one transaction so that another process never sees, or overwrites, one without the other.
-      claimRun: db.transaction((id: string, owner: string, leaseUntil: string, now: string, takeOverFrom: string | null, patch: Partial<RunRecord>): boolean => {
-        const row = stmt.claimRun.get({ id, owner, leaseUntil, now, takeOverFrom });
-        if (!row) return false;
-        stmt.replaceRun.run(runRow({ ...applyPatch(JSON.parse(row.body) as RunRecord, patch), owner, leaseUntil }));
+      claimRun: db.transaction((id: string, claim: RunClaim): boolean => {
+        const stored = stmt.storedRun.get(id);
+        if (!stored || TERMINAL_STATUSES.includes(stored.status)) return false;
+        const free = stored.owner === null || stored.owner === claim.owner || (stored.lease_until !== null && stored.lease_until < claim.now) || stored.owner === claim.takeOverFrom;
+        if (!free) return false;
+        const run = { ...applyPatch(JSON.parse(stored.body) as RunRecord, claim.patch ?? {}), owner: claim.owner, leaseUntil: claim.leaseUntil };
+        this.writeRun(stored, run, null);
+        journal(claim.journal);
+        return true;
+      }).immediate,
+      renewLease: db.transaction((id: string, owner: string, leaseUntil: string): boolean => {
+        const stored = stmt.storedRun.get(id);
+        if (!stored || stored.owner !== owner || TERMINAL_STATUSES.includes(stored.status)) return false;
+        this.writeRun(stored, { ...(JSON.parse(stored.body) as RunRecord), leaseUntil }, stored.wake_at);
         return true;
       }).immediate,
       releaseRun: db.transaction((id: string, owner: string): void => {
-        const row = stmt.releaseRun.get(id, owner);
-        if (!row) return;
-        const run = JSON.parse(row.body) as RunRecord;
+        const stored = stmt.storedRun.get(id);
+        if (!stored || stored.owner !== owner) return;
+        const run = JSON.parse(stored.body) as RunRecord;
         delete run.owner;
         delete run.leaseUntil;
-        stmt.replaceRun.run(runRow(run));
+        this.writeRun(stored, run, stored.wake_at);
       }).immediate,
       claimIdempotencyKey: db.transaction((scope: string, key: string, value: string, expiresAt: string) => {
         const existing = stmt.getIdem.get(scope, key);
@@ -206,13 +230,14 @@ export class SqliteStore implements Store {
         stmt.putIdem.run(scope, key, value, expiresAt);
         return undefined;
       }).immediate,
-      putSteps: db.transaction((steps: readonly StepRecord[], owner: string | undefined) => {
+      putSteps: db.transaction((steps: readonly StepRecord[], owner: string | undefined, entries: readonly JournalEntry[] | undefined) => {
         if (owner !== undefined && steps.length > 0) {
           const runId = steps[0]!.runId;
           const holder = stmt.holder.get(runId);
           checkFence(runId, owner, holder?.status, holder?.owner ?? undefined);
         }
-        for (const step of steps) stmt.putStep.run(step.runId, step.path, JSON.stringify(step));
+        putSteps(steps);
+        journal(entries);
       }).immediate,
       markEventSeen: db.transaction((source: string, eventId: string, expiresAt: string): boolean => {
         const existing = stmt.getSeen.get(source, eventId);
@@ -231,15 +256,8 @@ export class SqliteStore implements Store {
     return this.read(() => this.stmt.getFlow.get(hash)?.content);
   }
 
-  async createRun(run: RunRecord): Promise<void> {
-    this.write(() => {
-      try {
-        this.stmt.insertRun.run(runRow(run));
-      } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new RunExistsError(run.id);
-        throw err;
-      }
-    });
+  async createRun(run: RunRecord, journal?: readonly JournalEntry[]): Promise<void> {
+    this.write(() => this.tx.createRun(run, journal));
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -262,6 +280,10 @@ export class SqliteStore implements Store {
       where.push('parent_run_id = ?');
       params.push(query.parentRunId);
     }
+    if (query.businessKey !== undefined) {
+      where.push('business_key = ?');
+      params.push(query.businessKey);
+    }
     if (query.status && query.status.length > 0) {
       where.push(`status IN (${query.status.map(() => '?').join(', ')})`);
       params.push(...query.status);
@@ -273,15 +295,8 @@ export class SqliteStore implements Store {
     return rows.map((row) => JSON.parse(row.body) as RunRecord);
   }
 
-  async claimRun(
-    id: string,
-    owner: string,
-    leaseUntil: string,
-    now: string,
-    takeOverFrom?: string,
-    patch: Partial<Omit<RunRecord, 'id' | 'owner' | 'leaseUntil'>> = {},
-  ): Promise<boolean> {
-    return this.write(() => this.tx.claimRun(id, owner, leaseUntil, now, takeOverFrom ?? null, patch));
+  async claimRun(id: string, claim: RunClaim): Promise<boolean> {
+    return this.write(() => this.tx.claimRun(id, claim));
   }
 
   async renewLease(id: string, owner: string, leaseUntil: string): Promise<boolean> {
@@ -300,8 +315,8 @@ export class SqliteStore implements Store {
     this.write(() => this.stmt.putStep.run(step.runId, step.path, JSON.stringify(step)));
   }
 
-  async putSteps(steps: readonly StepRecord[], owner?: string): Promise<void> {
-    this.write(() => this.tx.putSteps(steps, owner));
+  async putSteps(steps: readonly StepRecord[], write: { owner?: string; journal?: readonly JournalEntry[] } = {}): Promise<void> {
+    this.write(() => this.tx.putSteps(steps, write.owner, write.journal));
   }
 
   async deleteSteps(runId: string, paths: readonly string[]): Promise<void> {
@@ -312,21 +327,25 @@ export class SqliteStore implements Store {
     );
   }
 
-  async setTimer(timer: TimerRecord): Promise<void> {
-    this.write(() => this.stmt.setTimer.run(timer.id, timer.runId, timer.fireAt));
+  async listJournal(runId: string): Promise<StoredJournalEntry[]> {
+    return this.read(() => this.stmt.listJournal.all(runId)).map((row) => ({
+      seq: row.seq,
+      runId: row.run_id,
+      at: row.at,
+      type: row.type as StoredJournalEntry['type'],
+      ...(row.step === null ? {} : { step: row.step }),
+      ...(row.attempt === null ? {} : { attempt: row.attempt }),
+      actor: row.actor,
+      ...(row.data === null ? {} : { data: JSON.parse(row.data) as Record<string, unknown> }),
+    }));
   }
 
-  async deleteTimer(id: string): Promise<void> {
-    this.write(() => this.stmt.deleteTimer.run(id));
+  async dueRuns(now: string, limit: number): Promise<DueRun[]> {
+    return this.read(() => this.stmt.dueRuns.all(now, limit)).map((row) => ({ id: row.id, dueAt: row.due_at }));
   }
 
-  async dueTimers(now: string, limit: number): Promise<TimerRecord[]> {
-    return this.read(() => this.stmt.dueTimers.all(now, limit)).map((row) => ({ id: row.id, runId: row.run_id, fireAt: row.fire_at }));
-  }
-
-  async nextTimer(): Promise<TimerRecord | undefined> {
-    const row = this.read(() => this.stmt.nextTimer.get());
-    return row ? { id: row.id, runId: row.run_id, fireAt: row.fire_at } : undefined;
+  async nextDueAt(): Promise<string | undefined> {
+    return this.read(() => this.stmt.nextDue.get())?.due_at;
   }
 
   async claimIdempotencyKey(scope: string, key: string, value: string, expiresAt: string): Promise<string | undefined> {
@@ -364,6 +383,41 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  /** Writes a run over its stored row, setting only the columns that changed. */
+  private writeRun(stored: StoredRow, run: RunRecord, wakeAt: string | null): void {
+    const next = rowOf(run, wakeAt);
+    const before: Record<Changeable, string | null> = {
+      flowId: stored.flow_id,
+      status: stored.status,
+      parentRunId: stored.parent_run_id,
+      createdAt: stored.created_at,
+      owner: stored.owner,
+      leaseUntil: stored.lease_until,
+      businessKey: stored.business_key,
+      dueAt: stored.due_at,
+      wakeAt: stored.wake_at,
+    };
+    const changed = CHANGEABLE.filter((column) => next[column] !== before[column]);
+    const key = changed.join(',');
+    let statement = this.updates.get(key);
+    if (!statement) {
+      const sets = [...changed, 'body' as const].map((column) => `${COLUMN[column]} = @${column}`).join(', ');
+      statement = this.db.prepare(`UPDATE runs SET ${sets} WHERE id = @id`);
+      this.updates.set(key, statement);
+    }
+    const params: Record<string, unknown> = { id: run.id, body: next.body };
+    for (const column of changed) params[column] = next[column];
+    statement.run(params);
+  }
+
+  /** Makes an unfinished run due at `at` unless it is due earlier; kept as its wake-up until its next claim. */
+  private wakeRun(runId: string, at: string): void {
+    const stored = this.stmt.storedRun.get(runId);
+    if (!stored || TERMINAL_STATUSES.includes(stored.status)) return;
+    const wakeAt = stored.wake_at !== null && stored.wake_at < at ? stored.wake_at : at;
+    this.writeRun(stored, JSON.parse(stored.body) as RunRecord, wakeAt);
   }
 
   private read<T>(operation: () => T): T {
@@ -411,6 +465,7 @@ export class SqliteStore implements Store {
 
   /** SQLite's failures as what a user can act on; anything else (a bug, a bad record) unchanged. */
   private translate(err: unknown): unknown {
+    if (err instanceof DatabaseTooNewError) return new StoreUnavailableError('store.io', err.message, this.file, { cause: err });
     const code = (err as { code?: unknown }).code;
     if (err instanceof StoreUnavailableError || typeof code !== 'string' || !code.startsWith('SQLITE_')) return err;
     const at = `the store ${this.file} (data directory set by ${this.setting})`;
@@ -432,6 +487,46 @@ export class SqliteStore implements Store {
 }
 
 /**
+ * When a run next needs looking at: queued runs now (since they were queued), running ones when
+ * their lease lapses, waiting ones at their deadline; a wake-up can make it earlier.
+ */
+function dueAtOf(run: RunRecord, wakeAt: string | null): string | null {
+  let natural: string | null;
+  switch (run.status) {
+    case 'queued':
+      natural = run.updatedAt;
+      break;
+    case 'running':
+      natural = run.leaseUntil ?? run.updatedAt;
+      break;
+    case 'waiting':
+      natural = run.waitingUntil ?? null;
+      break;
+    default:
+      return null;
+  }
+  if (wakeAt === null) return natural;
+  return natural === null || wakeAt < natural ? wakeAt : natural;
+}
+
+function rowOf(run: RunRecord, wakeAt: string | null): RunRow {
+  const terminal = TERMINAL_STATUSES.includes(run.status);
+  return {
+    id: run.id,
+    flowId: run.flowId,
+    status: run.status,
+    parentRunId: run.parentRunId ?? null,
+    createdAt: run.createdAt,
+    owner: run.owner ?? null,
+    leaseUntil: run.leaseUntil ?? null,
+    businessKey: run.businessKey ?? null,
+    dueAt: dueAtOf(run, wakeAt),
+    wakeAt: terminal ? null : wakeAt,
+    body: JSON.stringify(run),
+  };
+}
+
+/**
  * Reading a WAL database needs its -shm file, which a read-only folder cannot get. There, the
  * reader works on a snapshot of the file instead: once the last writer closed it, the file holds
  * every commit, and a read-only command only needs a consistent view.
@@ -445,11 +540,16 @@ function openForReading(file: string): Database.Database {
     const code = (err as { code?: string }).code;
     if (code !== 'SQLITE_READONLY_DIRECTORY' && code !== 'SQLITE_CANTOPEN') throw err;
     db.close();
-    const bytes = readFileSync(file);
-    // Bytes 18 and 19 of the header say WAL (2); an in-memory copy must say rollback journal (1).
-    if (bytes.length > 19) bytes[18] = bytes[19] = 1;
-    return new Database(bytes, { readonly: true });
+    return snapshotOf(file);
   }
+}
+
+/** An in-memory copy of the file, writable, for a reader that may not write the file itself. */
+function snapshotOf(file: string): Database.Database {
+  const bytes = readFileSync(file);
+  // Bytes 18 and 19 of the header say WAL (2); an in-memory copy must say rollback journal (1).
+  if (bytes.length > 19) bytes[18] = bytes[19] = 1;
+  return new Database(bytes);
 }
 
 function fileIdentity(file: string): { dev: number; ino: number } | undefined {
@@ -466,19 +566,6 @@ function checkFence(runId: string, owner: string, status: RunStatus | undefined,
   if (status === undefined || holder !== owner || TERMINAL_STATUSES.includes(status)) {
     throw new RunFencedError(runId, owner, status, holder);
   }
-}
-
-function runRow(run: RunRecord) {
-  return {
-    id: run.id,
-    flowId: run.flowId,
-    status: run.status,
-    parentRunId: run.parentRunId ?? null,
-    createdAt: run.createdAt,
-    owner: run.owner ?? null,
-    leaseUntil: run.leaseUntil ?? null,
-    body: JSON.stringify(run),
-  };
 }
 
 /**
