@@ -4,7 +4,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -60,6 +61,20 @@ async function plainFunction(client: HttpClient, input: ReturnType<typeof inputF
   return { status: notify.status, items: each.length };
 }
 
+/** Counts calls of the store's write methods: each is one transaction. */
+function countWrites(store: SqliteStore): { readonly count: number; reset(): void } {
+  const counter = { count: 0, reset: () => (counter.count = 0) };
+  const methods = ['createRun', 'updateRun', 'claimRun', 'renewLease', 'releaseRun', 'putStep', 'putSteps', 'putFlowContent', 'deleteSteps'] as const;
+  for (const name of methods) {
+    const original = (store[name] as (...args: unknown[]) => Promise<unknown>).bind(store);
+    (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      counter.count++;
+      return original(...args);
+    };
+  }
+  return counter;
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -104,6 +119,18 @@ async function main() {
     await timeEngineRun(i);
   }
 
+  // What one run writes: transactions (every write method of the store is one) and WAL pages.
+  const writes = countWrites(store);
+  const wal = join(dir, 'bench.db-wal');
+  const measureDb = new Database(join(dir, 'bench.db'));
+  measureDb.pragma('wal_checkpoint(TRUNCATE)');
+  writes.reset();
+  const MEASURED = 200;
+  for (let i = 0; i < MEASURED; i++) await timeEngineRun(i);
+  const commitsPerRun = writes.count / MEASURED;
+  const walPagesPerRun = (statSync(wal).size - 32) / (24 + (measureDb.pragma('page_size', { simple: true }) as number)) / MEASURED;
+  measureDb.close();
+
   // Sequential, interleaved in blocks, so both see the same machine conditions.
   const plain: number[] = [];
   const engined: number[] = [];
@@ -137,6 +164,7 @@ async function main() {
   console.log(`  sequential run latency   engine p50 ${percentile(engined, 50).toFixed(3)} ms  p99 ${percentile(engined, 99).toFixed(3)} ms   plain p50 ${percentile(plain, 50).toFixed(3)} ms  p99 ${percentile(plain, 99).toFixed(3)} ms`);
   console.log(`  engine overhead per step ${overheadUs.toFixed(1)} µs (target ≤ 50 µs), ratio engine/plain run time ${(mean(engined) / mean(plain)).toFixed(2)}x (plain: ${perStepPlainUs.toFixed(1)} µs per step-equivalent)`);
   console.log(`  throughput (concurrency ${CONCURRENCY})  engine ${(RUNS / throughputSeconds).toFixed(0)} runs/s   plain ${(RUNS / plainThroughputSeconds).toFixed(0)} runs/s   ratio ${(plainThroughputSeconds / throughputSeconds).toFixed(2)}`);
+  console.log(`  writes per run: ${commitsPerRun} commits, ${walPagesPerRun.toFixed(1)} WAL pages (${((walPagesPerRun * 4096) / 1024).toFixed(0)} KB)`);
   console.log(`  RSS after gc (MB) every 1000 runs: ${rss.map((r) => r.toFixed(0)).join(' ')}  (peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB)`);
 
   await runtime.stop();

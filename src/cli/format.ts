@@ -66,8 +66,10 @@ export function journalLine(entry: StoredJournalEntry): string {
         return `● parked    ${data.until ? `until ${String(data.until)}` : 'until an event arrives'}`;
       case 'run.woken':
         return `● woken${data.previousOwner ? `    (taken over from ${String(data.previousOwner)})` : ''}`;
+      case 'run.retried':
+        return `● retried  ${by}`;
       default:
-        return `● ${entry.type.slice('run.'.length).padEnd(9)}${by}${failure}`;
+        return `● ${entry.type.slice('run.'.length).padEnd(9)}${by}`;
     }
   })();
   return `  ${time}  ${line}`.trimEnd();

@@ -5,7 +5,9 @@ import type { Clock } from '../clock/clock.js';
 import { SystemClock } from '../clock/system-clock.js';
 import { InputError, RunInterruptedError, StoreUnavailableError, WaitSignal } from '../errors/index.js';
 import type { ConnectionConfig } from '../connector-kit/connection.js';
-import { ConnectionResources } from '../connector-kit/connection-resources.js';
+import { ConnectionResources, type ResourceScope } from '../connector-kit/connection-resources.js';
+import { resolveConnection } from '../connector-kit/connection.js';
+import type { ResolvedConnection } from '../connector-kit/connector.js';
 import type { ConnectorRegistry } from '../connector-kit/registry.js';
 import { compileSchema } from '../schemas.js';
 import { TERMINAL_STATUSES, type JournalEntry, type RunRecord, type StepRecord } from '../store/records.js';
@@ -79,16 +81,19 @@ export class Engine {
   private readonly executing = new Map<string, { promise: Promise<RunRecord>; abort: AbortController }>();
   private readonly services: ExecutionServices;
   private cancelLeaseRenewal: (() => void) | undefined;
+  private readonly connectionResources: ConnectionResources;
+  private readonly resolvedConnections = new Map<string, { connection: ResolvedConnection; resources: ResourceScope }>();
   readonly clock: Clock;
 
   constructor(private readonly options: EngineOptions) {
     this.limits = { ...DEFAULT_ENGINE_LIMITS, ...options.limits };
     const clock = (this.clock = options.clock ?? new SystemClock());
+    this.connectionResources = options.connectionResources ?? new ConnectionResources();
     this.services = {
       store: options.store,
       connectors: options.connectors,
       connections: options.connections ?? {},
-      connectionResources: options.connectionResources ?? new ConnectionResources(),
+      connection: (name) => this.connection(name),
       log: options.log,
       owner: this.owner,
       now: () => clock.now(),
@@ -151,20 +156,9 @@ export class Engine {
       ...(options.parentRunId ? { parentRunId: options.parentRunId, parentStepPath: options.parentStepPath } : {}),
       ...(Object.keys(subFlows).length > 0 ? { subFlows } : {}),
       ...(options.businessKey !== undefined ? { businessKey: options.businessKey } : {}),
+      createdBy: options.actor ?? 'engine',
     };
-    await this.store.createRun(run, [
-      {
-        runId: run.id,
-        at,
-        type: 'run.created',
-        actor: options.actor ?? 'engine',
-        data: {
-          flowVersion: run.flowVersion,
-          ...(run.parentRunId ? { parentRunId: run.parentRunId, parentStepPath: run.parentStepPath } : {}),
-          ...(run.businessKey !== undefined ? { businessKey: run.businessKey } : {}),
-        },
-      },
-    ]);
+    await this.store.createRun(run);
     return run;
   }
 
@@ -312,11 +306,10 @@ export class Engine {
     const now = this.services.now().toISOString();
     // A parent is woken through the store, so a parent parked by any process continues.
     const wake = run.parentRunId ? { runId: run.parentRunId, at: now } : undefined;
-    const ended = { runId: run.id, at: now, type: `run.${patch.status}` as const, actor: 'engine', ...(patch.error ? { data: { error: patch.error } } : {}) };
     const finished = await this.store.updateRun(
       run.id,
       { ...patch, finishedAt: now, updatedAt: now, waitingUntil: undefined, waitingFor: undefined },
-      { ...write, journal: [...write.journal, ended], ...(wake ? { wake } : {}) },
+      { ...write, ...(wake ? { wake } : {}) },
     );
     this.written(write.steps);
     return finished;
@@ -466,6 +459,20 @@ export class Engine {
     const definition = await this.options.flows?.get(id);
     if (!definition) throw new InputError(`sub-flow "${id}" was not found in the flow folders`, 'run.flow_not_found');
     return this.compile(definition, id);
+  }
+
+  /** Resolved once per process: the configuration and the environment do not change under it. */
+  private connection(name: string | undefined): { connection: ResolvedConnection | undefined; resources: ResourceScope } {
+    if (name === undefined) return { connection: undefined, resources: this.connectionResources.scopeFor(undefined) };
+    let found = this.resolvedConnections.get(name);
+    if (!found) {
+      const config = this.services.connections[name];
+      if (!config) throw new InputError(`connection "${name}" is not configured`, 'call.unknown_connection');
+      const connection = resolveConnection(name, config);
+      found = { connection, resources: this.connectionResources.scopeFor(connection) };
+      this.resolvedConnections.set(name, found);
+    }
+    return found;
   }
 
   private startLeaseRenewal(): void {

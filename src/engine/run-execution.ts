@@ -3,7 +3,8 @@ import { setOwn } from '../json/set-own.js';
 import { ExpressionError, StaffwireError, StoreUnavailableError, WaitSignal } from '../errors/index.js';
 import type { ConnectorRegistry } from '../connector-kit/registry.js';
 import type { ConnectionConfig } from '../connector-kit/connection.js';
-import type { ConnectionResources } from '../connector-kit/connection-resources.js';
+import type { ResourceScope } from '../connector-kit/connection-resources.js';
+import type { ResolvedConnection } from '../connector-kit/connector.js';
 import type { ErrorRecord, JournalEntry, RunRecord, StepRecord } from '../store/records.js';
 import { RunFencedError, type Store } from '../store/store.js';
 import type { CompiledFlow, CompiledStep } from './compiled-flow.js';
@@ -21,8 +22,11 @@ export interface ExecutionServices {
   store: Store;
   connectors: ConnectorRegistry;
   connections: Record<string, ConnectionConfig>;
-  /** Tokens, clients and limiters per connection, shared by every run of this process. */
-  connectionResources: ConnectionResources;
+  /**
+   * A configured connection with its secrets resolved, and its resources (tokens, clients,
+   * limiters) shared by every run of this process; undefined name: the shared unconnected scope.
+   */
+  connection(name: string | undefined): { connection: ResolvedConnection | undefined; resources: ResourceScope };
   log: Logger;
   /** This process's name as a run's owner: every checkpoint is fenced on it. */
   owner: string;
@@ -155,7 +159,9 @@ export class RunExecution {
       try {
         const output = await kind.execute(step, frame, context);
         const now = this.services.now().toISOString();
-        this.journal({ type: 'step.succeeded', step: path, attempt, data: { ms: Date.parse(now) - Date.parse(startedAt) } });
+        // Pure steps (set, raise, return) are in the journal only when they fail: their results
+        // are in their checkpoints, and a line per loop iteration would drown the timeline.
+        if (nature !== 'pure') this.journal({ type: 'step.succeeded', step: path, attempt, data: { ms: Date.parse(now) - Date.parse(startedAt) } });
         await this.checkpoint(record('succeeded', { finishedAt: now, output }), effect);
         if (kind.endsRun) throw new ReturnSignal(output);
         return output;
@@ -244,11 +250,36 @@ export class RunExecution {
 
   /** Checkpoints and journal entries not yet written; the engine writes them with the run's outcome. */
   takePending(): { steps: StepRecord[]; journal: JournalEntry[] } {
-    const taken = { steps: this.pending, journal: this.pendingJournal };
+    // A step checkpointed twice since the last write (started, then finished) is written once.
+    const latest = new Map(this.pending.map((step) => [step.path, step]));
+    const steps = latest.size === this.pending.length ? this.pending : [...latest.values()];
+    const taken = { steps, journal: collapseStarts(this.pendingJournal) };
     this.pending = [];
     this.pendingJournal = [];
     return taken;
   }
+}
+
+/**
+ * A step that started and succeeded within one write needs one journal line, not two: the
+ * success carries when it started. A start stays on its own when the step is still running at
+ * the write (a call about to go out), so a crash shows what was under way.
+ */
+function collapseStarts(entries: JournalEntry[]): JournalEntry[] {
+  const finished = new Set(entries.filter((e) => e.type === 'step.succeeded').map((e) => `${e.step}\u0000${e.attempt}`));
+  if (finished.size === 0) return entries;
+  const startedAt = new Map<string, string>();
+  const kept: JournalEntry[] = [];
+  for (const entry of entries) {
+    const key = `${entry.step}\u0000${entry.attempt}`;
+    if (entry.type === 'step.started' && finished.has(key)) {
+      startedAt.set(key, entry.at);
+      continue;
+    }
+    const started = entry.type === 'step.succeeded' ? startedAt.get(key) : undefined;
+    kept.push(started === undefined ? entry : { ...entry, data: { ...entry.data, startedAt: started } });
+  }
+  return kept;
 }
 
 export function toErrorRecord(err: unknown, step: string): ErrorRecord {

@@ -35,6 +35,8 @@ export interface RunRecord {
   startedAt?: string;
   finishedAt?: string;
   updatedAt: string;
+  /** Who started it: `cli`, `api:<token name>`, `schedule`, `event:<id>`, or `engine` (a sub-flow). */
+  createdBy?: string;
   /** A key from the business (an offer id, an employment id) that the flow declares for its runs. */
   businessKey?: string;
   /** When a waiting run is due to continue: the earliest deadline of what it waits for. */
@@ -71,12 +73,13 @@ export type Suspension =
   | { kind: 'child'; runId: string; step: string; until?: string };
 
 /** What the journal records. */
+/**
+ * What happened to a run between its creation and its outcome, which the run record holds
+ * (`createdAt`, `createdBy`, `status`, `finishedAt`, `error`).
+ */
 export const JOURNAL_TYPES = [
-  'run.created',
   'run.woken',
   'run.parked',
-  'run.succeeded',
-  'run.failed',
   'run.cancelled',
   'run.retried',
   'step.started',

@@ -77,6 +77,7 @@ describe('staffwire CLI', () => {
     expect(listed.stdout).toContain(`${runId}  failed    greeting@2`);
     const shown = await cli(['runs', 'show', runId]);
     expect(shown.stdout).toMatch(/✓ succeeded hello[\s\S]*✗ failed {4}send/);
+    expect(shown.stdout).toMatch(/history \(created \S+ by cli\):\n {2}\d\d:\d\d:\d\d\.\d{3} {2}· running {3}send\s*\n {2}\d\d:\d\d:\d\d\.\d{3} {2}✗ failed {4}send +vendor\.400/);
 
     failSend = false;
     const retried = await cli(['runs', 'retry', runId]);
@@ -85,6 +86,8 @@ describe('staffwire CLI', () => {
     // The send step ran again; the hello step did not (no new checkpoint line for it).
     expect(retried.stdout).not.toContain('hello');
     expect(ws.server.calls('/greet')).toHaveLength(2);
+    // The retry and the attempts it replaced are both in the history.
+    expect((await cli(['runs', 'show', runId])).stdout).toMatch(/✗ failed {4}send[\s\S]*● retried +by cli\n[\s\S]*✓ succeeded send/);
     const again = await cli(['runs', 'retry', runId]);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe(`staffwire: run ${runId} is succeeded; only failed runs can be retried\n`);

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collect, runCli, startCli } from '../support/cli.js';
 import { countedCall, CountingServer } from '../support/counting-server.js';
+import { readStoreFile } from '../support/store-file.js';
 
 /** Three side-effecting calls in a row; the kill lands around the second. */
 function flowWithThreeCalls(between: unknown[] = []) {
@@ -40,16 +41,9 @@ describe('crash and resume', () => {
   const database = () => join(dir, 'data', 'staffwire.db');
 
   function readRun(): { id: string; status: string; steps: Record<string, { status: string; attempts: number }> } {
-    const db = new Database(database(), { readonly: true });
-    try {
-      const run = JSON.parse((db.prepare('SELECT body FROM runs').get() as { body: string }).body) as { id: string; status: string };
-      const steps = Object.fromEntries(
-        (db.prepare('SELECT path, body FROM steps').all() as { path: string; body: string }[]).map((r) => [r.path, JSON.parse(r.body)]),
-      );
-      return { ...run, steps };
-    } finally {
-      db.close();
-    }
+    const { runs, steps } = readStoreFile(database());
+    if (!runs[0]) throw new Error('no run in the store yet');
+    return { ...runs[0], steps: Object.fromEntries(steps.map((s) => [s.path, s])) };
   }
 
   async function resumeAndCheck() {

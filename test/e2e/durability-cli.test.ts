@@ -120,8 +120,8 @@ describe('sub-flows', () => {
     expect(first.code, first.stdout + first.stderr).toBe(1);
     const [failed] = runsOf('parent');
     const db = new Database(database());
-    const sub = JSON.parse((db.prepare("SELECT body FROM steps WHERE run_id = ? AND path = 'sub'").get(failed!.id) as { body: string }).body);
-    db.prepare("UPDATE steps SET body = ? WHERE run_id = ? AND path = 'sub'").run(
+    const sub = JSON.parse((db.prepare("SELECT body FROM run_records WHERE run_id = ? AND key = 's:sub'").get(failed!.id) as { body: string }).body);
+    db.prepare("UPDATE run_records SET body = ? WHERE run_id = ? AND key = 's:sub'").run(
       JSON.stringify({ ...sub, status: 'failed', error: { code: 'subflow.running', message: 'no error recorded', category: 'internal' } }),
       failed!.id,
     );

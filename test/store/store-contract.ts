@@ -343,7 +343,7 @@ export function describeStoreContract<S extends Store>(
       it('refuses an update fenced on an owner that no longer holds the run, and writes nothing', async () => {
         await held();
         await store.claimRun('run_1', { owner: 'host-b:2', leaseUntil: at(21), now: at(11) });
-        const refused = store.updateRun('run_1', { status: 'failed' }, { steps: [aStep('run_1', 'notify')], owner: 'host-a:1', journal: [{ runId: 'run_1', at: at(1), type: 'run.failed', actor: 'engine' }] });
+        const refused = store.updateRun('run_1', { status: 'failed' }, { steps: [aStep('run_1', 'notify')], owner: 'host-a:1', journal: [{ runId: 'run_1', at: at(1), type: 'run.cancelled', actor: 'engine' }] });
         await expect(refused).rejects.toBeInstanceOf(RunFencedError);
         await expect(refused).rejects.toMatchObject({ runId: 'run_1', status: 'running', owner: 'host-b:2' });
         expect(await store.getRun('run_1')).toMatchObject({ status: 'running', owner: 'host-b:2' });
@@ -573,13 +573,13 @@ export function describeStoreContract<S extends Store>(
       });
 
       it('keeps what creating, claiming, checkpointing and updating write, in order, with every field', async () => {
-        await store.createRun(aRun('run_1'), [entry('run_1', 'run.created', { actor: 'api:ops', data: { flowVersion: '1' } })]);
+        await store.createRun(aRun('run_1'), [entry('run_1', 'run.retried', { actor: 'api:ops', data: { flowVersion: '1' } })]);
         await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0), journal: [entry('run_1', 'run.woken')] });
         await store.putSteps([aStep('run_1', 'a')], { owner: 'host-a:1', journal: [entry('run_1', 'step.started', { step: 'a', attempt: 1 })] });
-        await store.updateRun('run_1', { status: 'succeeded' }, { owner: 'host-a:1', journal: [entry('run_1', 'step.succeeded', { step: 'a', attempt: 1, data: { ms: 3 } }), entry('run_1', 'run.succeeded')] });
+        await store.updateRun('run_1', { status: 'succeeded' }, { owner: 'host-a:1', journal: [entry('run_1', 'step.succeeded', { step: 'a', attempt: 1, data: { ms: 3 } }), entry('run_1', 'run.parked')] });
         const journal = await store.listJournal('run_1');
-        expect(journal.map((e) => e.type)).toEqual(['run.created', 'run.woken', 'step.started', 'step.succeeded', 'run.succeeded']);
-        expect(journal[0]).toMatchObject({ runId: 'run_1', at: at(1), type: 'run.created', actor: 'api:ops', data: { flowVersion: '1' } });
+        expect(journal.map((e) => e.type)).toEqual(['run.retried', 'run.woken', 'step.started', 'step.succeeded', 'run.parked']);
+        expect(journal[0]).toMatchObject({ runId: 'run_1', at: at(1), type: 'run.retried', actor: 'api:ops', data: { flowVersion: '1' } });
         expect(journal[2]).toMatchObject({ step: 'a', attempt: 1 });
         expect(journal[2]).not.toHaveProperty('data');
         expect(journal[3]?.data).toEqual({ ms: 3 });
@@ -589,21 +589,21 @@ export function describeStoreContract<S extends Store>(
 
       it('writes nothing to the journal when the write it rides in is refused', async () => {
         await store.createRun(aRun('run_1'));
-        await expect(store.createRun(aRun('run_1'), [entry('run_1', 'run.created')])).rejects.toBeInstanceOf(RunExistsError);
+        await expect(store.createRun(aRun('run_1'), [entry('run_1', 'run.retried')])).rejects.toBeInstanceOf(RunExistsError);
         await store.claimRun('run_1', { owner: 'host-a:1', leaseUntil: at(10), now: at(0) });
         await expect(store.putSteps([aStep('run_1', 'a')], { owner: 'host-b:2', journal: [entry('run_1', 'step.started')] })).rejects.toBeInstanceOf(RunFencedError);
-        await expect(store.updateRun('run_1', { status: 'failed' }, { owner: 'host-b:2', journal: [entry('run_1', 'run.failed')] })).rejects.toBeInstanceOf(RunFencedError);
+        await expect(store.updateRun('run_1', { status: 'failed' }, { owner: 'host-b:2', journal: [entry('run_1', 'run.cancelled')] })).rejects.toBeInstanceOf(RunFencedError);
         expect(await store.claimRun('run_1', { owner: 'host-b:2', leaseUntil: at(15), now: at(5), journal: [entry('run_1', 'run.woken')] })).toBe(false);
         expect(await store.listJournal('run_1')).toEqual([]);
       });
 
       it('keeps the journals of different runs apart, and keeps history when steps are deleted', async () => {
-        await store.createRun(aRun('run_1'), [entry('run_1', 'run.created')]);
-        await store.createRun(aRun('run_2'), [entry('run_2', 'run.created')]);
+        await store.createRun(aRun('run_1'), [entry('run_1', 'run.retried')]);
+        await store.createRun(aRun('run_2'), [entry('run_2', 'run.retried')]);
         await store.putSteps([aStep('run_1', 'a', { status: 'failed' })], { journal: [entry('run_1', 'step.failed', { step: 'a' })] });
         await store.deleteSteps('run_1', ['a']);
-        expect((await store.listJournal('run_1')).map((e) => e.type)).toEqual(['run.created', 'step.failed']);
-        expect((await store.listJournal('run_2')).map((e) => e.type)).toEqual(['run.created']);
+        expect((await store.listJournal('run_1')).map((e) => e.type)).toEqual(['run.retried', 'step.failed']);
+        expect((await store.listJournal('run_2')).map((e) => e.type)).toEqual(['run.retried']);
         expect(await store.listJournal('run_missing')).toEqual([]);
       });
     });

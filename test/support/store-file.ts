@@ -9,9 +9,12 @@ export function readStoreFile(file: string): { runs: RunRecord[]; steps: StepRec
   try {
     db.pragma('busy_timeout = 5000');
     // A process that has just created the file may not have created its tables yet.
-    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'steps'").get()) return { runs: [], steps: [] };
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'run_records'").get()) return { runs: [], steps: [] };
     const runs = (db.prepare('SELECT body FROM runs ORDER BY created_at, id').all() as { body: string }[]).map((r) => JSON.parse(r.body) as RunRecord);
-    const steps = (db.prepare('SELECT body FROM steps').all() as { body: string }[]).map((r) => JSON.parse(r.body) as StepRecord);
+    // Checkpoints are the `s:<path>` records of a run (the `j:` ones are its journal).
+    const steps = (db.prepare("SELECT run_id, key, body FROM run_records WHERE key >= 's:' AND key < 's;'").all() as { run_id: string; key: string; body: string }[]).map(
+      (r) => ({ runId: r.run_id, path: r.key.slice(2), ...(JSON.parse(r.body) as object) }) as StepRecord,
+    );
     return { runs, steps };
   } finally {
     db.close();

@@ -43,9 +43,12 @@ export async function runsShowCommand(id: string, options: Common): Promise<numb
     }
     console.log(runLine(run));
     if (run.parentRunId) console.log(`  sub-flow of ${run.parentRunId} (step ${run.parentStepPath})`);
-    // Runs from before the journal existed show their checkpoints instead.
-    if (journal.length > 0) for (const entry of journal) console.log(journalLine(entry));
-    else for (const step of timeline(await context.store.listSteps(id))) console.log(stepLine(step));
+    // Where each step stands, then how it got there.
+    for (const step of timeline(await context.store.listSteps(id))) console.log(stepLine(step));
+    if (journal.length > 0) {
+      console.log(`history (created ${run.createdAt}${run.createdBy ? ` by ${run.createdBy}` : ''}):`);
+      for (const entry of journal) console.log(journalLine(entry));
+    }
     if (run.status === 'succeeded') console.log(JSON.stringify(run.output, null, 2));
     if (run.status === 'waiting') console.log(run.waitingUntil ? `waits until ${run.waitingUntil}` : 'waits for an event');
     if (run.error) console.log(`error ${run.error.code} at ${run.error.step || 'the run'}: ${run.error.message}`);

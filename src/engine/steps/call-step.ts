@@ -1,6 +1,5 @@
 import { InputError, StaffwireError } from '../../errors/index.js';
 import { findTooDeepPointerInValue, MAX_JSON_DEPTH } from '../../json/json-depth.js';
-import { resolveConnection } from '../../connector-kit/connection.js';
 import type { ActionContext } from '../../connector-kit/connector.js';
 import { DEFAULT_INLINE_ATTEMPTS } from '../../connector-kit/retry-transient.js';
 import { compileSchema } from '../../schemas.js';
@@ -49,19 +48,14 @@ const executeCall: StepExecutor<CompiledCall> = async (step, frame, context) => 
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
     throw new InputError(`input of ${step.connector}.${step.action} is invalid: ${problems}`, 'call.invalid_input');
   }
-  let connection;
-  if (step.connection !== undefined) {
-    const config = execution.services.connections[step.connection];
-    if (!config) throw new InputError(`connection "${step.connection}" is not configured`, 'call.unknown_connection');
-    connection = resolveConnection(step.connection, config);
-  }
+  const { connection, resources } = execution.services.connection(step.connection);
   const actionContext: ActionContext = {
     connection,
     idempotencyKey: idempotencyKey(execution.run.id, context.path),
     attempt: context.attempt,
     signal: execution.signal,
     log: execution.log.child({ stepId: step.id, path: context.path, connection: step.connection }),
-    resources: execution.services.connectionResources.scopeFor(connection),
+    resources,
     // One retry budget: a step with a policy makes each attempt through the engine, so the
     // vendor client sends once per attempt instead of retrying inline on top of it.
     inlineAttempts: step.retry ? 1 : DEFAULT_INLINE_ATTEMPTS,

@@ -134,17 +134,28 @@ export class SqliteStore implements Store {
         'SELECT body, flow_id, status, parent_run_id, created_at, owner, lease_until, business_key, due_at, wake_at FROM runs WHERE id = ?',
       ),
       holder: db.prepare<[string], { status: RunStatus; owner: string | null }>('SELECT status, owner FROM runs WHERE id = ?'),
-      listSteps: db.prepare<[string], { body: string }>('SELECT body FROM steps WHERE run_id = ?'),
-      putStep: db.prepare('INSERT OR REPLACE INTO steps (run_id, path, body) VALUES (?, ?, ?)'),
-      deleteStep: db.prepare('DELETE FROM steps WHERE run_id = ? AND path = ?'),
-      appendJournal: db.prepare('INSERT INTO journal (run_id, at, type, step, attempt, actor, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      listJournal: db.prepare<[string], { seq: number; run_id: string; at: string; type: string; step: string | null; attempt: number | null; actor: string; data: string | null }>(
-        'SELECT seq, run_id, at, type, step, attempt, actor, data FROM journal WHERE run_id = ? ORDER BY seq',
+      listSteps: db.prepare<[string], { key: string; body: string }>(
+        "SELECT key, body FROM run_records WHERE run_id = ? AND key >= 's:' AND key < 's;'",
+      ),
+      putStep: db.prepare("INSERT OR REPLACE INTO run_records (run_id, key, body) VALUES (?, 's:' || ?, ?)"),
+      deleteStep: db.prepare("DELETE FROM run_records WHERE run_id = ? AND key = 's:' || ?"),
+      // The next number is found in the same statement: one b-tree seek per journal line.
+      appendJournal: db.prepare<[string, string, string]>(
+        `INSERT INTO run_records (run_id, key, body)
+         SELECT ?, 'j:' || printf('%012d', coalesce(max(substr(key, 3)), 0) + 1), ? FROM run_records
+         WHERE run_id = ? AND key >= 'j:' AND key < 'j;'`,
+      ),
+      listJournal: db.prepare<[string], { key: string; body: string }>(
+        "SELECT key, body FROM run_records WHERE run_id = ? AND key >= 'j:' AND key < 'j;' ORDER BY key",
       ),
       dueRuns: db.prepare<[string, number], { id: string; due_at: string }>(
         'SELECT id, due_at FROM runs WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?',
       ),
+      lapsedLeases: db.prepare<[string, number], { id: string; due_at: string }>(
+        "SELECT id, coalesce(lease_until, json_extract(body, '$.updatedAt')) AS due_at FROM runs WHERE status = 'running' AND coalesce(lease_until, '') <= ? ORDER BY due_at LIMIT ?",
+      ),
       nextDue: db.prepare<[], { due_at: string }>('SELECT due_at FROM runs WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1'),
+      nextLease: db.prepare<[], { due_at: string | null }>("SELECT min(coalesce(lease_until, '')) AS due_at FROM runs WHERE status = 'running'"),
       getIdem: db.prepare<[string, string], { value: string; expires_at: string }>(
         'SELECT value, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?',
       ),
@@ -167,12 +178,10 @@ export class SqliteStore implements Store {
     };
     const stmt = this.stmt;
     const journal = (entries: readonly JournalEntry[] | undefined) => {
-      for (const e of entries ?? []) {
-        stmt.appendJournal.run(e.runId, e.at, e.type, e.step ?? null, e.attempt ?? null, e.actor, e.data === undefined ? null : JSON.stringify(e.data));
-      }
+      for (const { runId, ...rest } of entries ?? []) stmt.appendJournal.run(runId, JSON.stringify(rest), runId);
     };
     const putSteps = (steps: readonly StepRecord[]) => {
-      for (const step of steps) stmt.putStep.run(step.runId, step.path, JSON.stringify(step));
+      for (const step of steps) stmt.putStep.run(step.runId, step.path, stepBody(step));
     };
     // Read-then-write transactions begin IMMEDIATE: a deferred one that reads first fails at once
     // with SQLITE_BUSY when another process wrote meanwhile, instead of waiting out busy_timeout.
@@ -308,11 +317,11 @@ export class SqliteStore implements Store {
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
-    return this.read(() => this.stmt.listSteps.all(runId)).map((row) => JSON.parse(row.body) as StepRecord);
+    return this.read(() => this.stmt.listSteps.all(runId)).map((row) => ({ runId, path: row.key.slice(2), ...(JSON.parse(row.body) as object) }) as StepRecord);
   }
 
   async putStep(step: StepRecord): Promise<void> {
-    this.write(() => this.stmt.putStep.run(step.runId, step.path, JSON.stringify(step)));
+    this.write(() => this.stmt.putStep.run(step.runId, step.path, stepBody(step)));
   }
 
   async putSteps(steps: readonly StepRecord[], write: { owner?: string; journal?: readonly JournalEntry[] } = {}): Promise<void> {
@@ -328,24 +337,23 @@ export class SqliteStore implements Store {
   }
 
   async listJournal(runId: string): Promise<StoredJournalEntry[]> {
-    return this.read(() => this.stmt.listJournal.all(runId)).map((row) => ({
-      seq: row.seq,
-      runId: row.run_id,
-      at: row.at,
-      type: row.type as StoredJournalEntry['type'],
-      ...(row.step === null ? {} : { step: row.step }),
-      ...(row.attempt === null ? {} : { attempt: row.attempt }),
-      actor: row.actor,
-      ...(row.data === null ? {} : { data: JSON.parse(row.data) as Record<string, unknown> }),
-    }));
+    return this.read(() => this.stmt.listJournal.all(runId)).map(
+      (row) => ({ seq: seqOfKey(row.key), runId, ...(JSON.parse(row.body) as Omit<JournalEntry, 'runId'>) }) as StoredJournalEntry,
+    );
   }
 
   async dueRuns(now: string, limit: number): Promise<DueRun[]> {
-    return this.read(() => this.stmt.dueRuns.all(now, limit)).map((row) => ({ id: row.id, dueAt: row.due_at }));
+    const rows = this.read(() => [...this.stmt.dueRuns.all(now, limit), ...this.stmt.lapsedLeases.all(now, limit)]);
+    return rows
+      .sort((a, b) => (a.due_at < b.due_at ? -1 : a.due_at > b.due_at ? 1 : 0))
+      .slice(0, limit)
+      .map((row) => ({ id: row.id, dueAt: row.due_at }));
   }
 
   async nextDueAt(): Promise<string | undefined> {
-    return this.read(() => this.stmt.nextDue.get())?.due_at;
+    const [due, lease] = this.read(() => [this.stmt.nextDue.get()?.due_at, this.stmt.nextLease.get()?.due_at ?? undefined]);
+    if (due === undefined) return lease ?? undefined;
+    return lease !== undefined && lease !== null && lease < due ? lease : due;
   }
 
   async claimIdempotencyKey(scope: string, key: string, value: string, expiresAt: string): Promise<string | undefined> {
@@ -487,26 +495,17 @@ export class SqliteStore implements Store {
 }
 
 /**
- * When a run next needs looking at: queued runs now (since they were queued), running ones when
- * their lease lapses, waiting ones at their deadline; a wake-up can make it earlier.
+ * When a run next needs looking at through the due index: queued runs now (since they were
+ * queued), waiting ones at their deadline or an earlier wake-up. A running run has no entry:
+ * it is found by its lease (the few running runs, through the status index), so a run that
+ * never waits never writes the due index. A wake-up for it waits in `wake_at` until it parks.
  */
 function dueAtOf(run: RunRecord, wakeAt: string | null): string | null {
-  let natural: string | null;
-  switch (run.status) {
-    case 'queued':
-      natural = run.updatedAt;
-      break;
-    case 'running':
-      natural = run.leaseUntil ?? run.updatedAt;
-      break;
-    case 'waiting':
-      natural = run.waitingUntil ?? null;
-      break;
-    default:
-      return null;
-  }
-  if (wakeAt === null) return natural;
-  return natural === null || wakeAt < natural ? wakeAt : natural;
+  if (run.status === 'queued') return run.updatedAt;
+  if (run.status !== 'waiting') return null;
+  const until = run.waitingUntil ?? null;
+  if (wakeAt === null) return until;
+  return until === null || wakeAt < until ? wakeAt : until;
 }
 
 function rowOf(run: RunRecord, wakeAt: string | null): RunRow {
@@ -550,6 +549,17 @@ function snapshotOf(file: string): Database.Database {
   // Bytes 18 and 19 of the header say WAL (2); an in-memory copy must say rollback journal (1).
   if (bytes.length > 19) bytes[18] = bytes[19] = 1;
   return new Database(bytes);
+}
+
+/** Journal keys are `j:` and the sequence number in 12 digits, so they sort by number. */
+function seqOfKey(key: string | null | undefined): number {
+  return key ? Number(key.slice(2)) : 0;
+}
+
+/** A step's JSON without its key, which the row holds already: a run's checkpoints take fewer pages. */
+function stepBody(step: StepRecord): string {
+  const { runId: _runId, path: _path, ...rest } = step;
+  return JSON.stringify(rest);
 }
 
 function fileIdentity(file: string): { dev: number; ino: number } | undefined {
