@@ -206,3 +206,21 @@ describe('docusign sandbox fake', () => {
     });
   });
 });
+
+describe('docusign sandbox fake: state and seed', () => {
+  it('answers its state from the first request: no envelopes or deliveries, no calls counted', async () => {
+    const s = await start();
+    const response = await s.app.inject({ method: 'GET', url: '/_sandbox/state?connector=docusign' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().connectors.docusign).toEqual({ envelopes: {}, usage: { hourStartedAt: '1970-01-01T00:00:00.000Z', calls: 0 }, deliveries: {}, created: 0 });
+  });
+
+  it('lists its account in the seed, with how many envelopes it holds and that any template id is accepted', async () => {
+    const s = await start();
+    await createEnvelope(s);
+    const seed = (await s.app.inject({ method: 'GET', url: '/_sandbox/seed?section=docusign_accounts' })).json<{ connector: string; note: string; items: Record<string, unknown>[] }>();
+    expect(seed.connector).toBe('docusign');
+    expect(seed.items).toEqual([{ account_id: ACCOUNT, user_id: expect.stringMatching(/^[0-9a-f-]{36}$/), connect_configuration_id: expect.any(Number), envelopes: 1 }]);
+    expect(seed.note).toContain('any templateId');
+  });
+});

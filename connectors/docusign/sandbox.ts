@@ -288,6 +288,23 @@ function connectDelivery(context: SandboxContext, event: { type: string; payload
 }
 
 const sandbox: SandboxModule = {
+  state: docusignState,
+
+  seed(context) {
+    const { accountId } = context.credentials.docusign;
+    const envelopes = Object.keys(docusignState(context).envelopes).length;
+    return [
+      {
+        name: 'docusign_accounts',
+        title: "The DocuSign account envelopes are sent from (a docusign connection's accountId)",
+        columns: ['account_id', 'user_id', 'envelopes'],
+        size: 1,
+        item: () => ({ account_id: accountId, user_id: SANDBOX_USER_ID, connect_configuration_id: SANDBOX_CONFIGURATION_ID, envelopes }),
+        note: 'The fake holds no templates: envelope.create_from_template takes any templateId and fills the template roles it is given.',
+      },
+    ];
+  },
+
   // DocuSign answers `{errorCode, message}`; an injected burst is its 30-second burst limit.
   faults: {
     pathPrefix: '/restapi/',

@@ -231,3 +231,26 @@ describe('lark-bitable sandbox', () => {
     expect((await create()).body.code).toBe(0);
   });
 });
+
+describe('lark-bitable sandbox: state and seed', () => {
+  it('answers its state from the first request: the seeded app and tables, no records or client tokens', async () => {
+    const s = await startSandbox();
+    const response = await s.app.inject({ method: 'GET', url: '/_sandbox/state?connector=lark-bitable' });
+    expect(response.statusCode).toBe(200);
+    const state = response.json().connectors['lark-bitable'];
+    expect(state.clientTokens).toEqual({});
+    expect(Object.keys(state.apps[SANDBOX_APP_TOKEN].tables)).toEqual(['tblEmployees', 'tblReviews']);
+    expect(state.apps[SANDBOX_APP_TOKEN].tables.tblReviews.records).toEqual({});
+  });
+
+  it('lists its apps and tables in the seed, with their fields and how many records they hold', async () => {
+    const { call, app } = await bitableSandbox();
+    await createReviews(call, [{ 'Employment ID': 'E1' }]);
+    const tables = (await app.inject({ method: 'GET', url: '/_sandbox/seed?section=bitable_tables' })).json<{ connector: string; items: Record<string, unknown>[] }>();
+    expect(tables.connector).toBe('lark-bitable');
+    expect(tables.items).toEqual([
+      expect.objectContaining({ app_token: SANDBOX_APP_TOKEN, table_id: 'tblEmployees', name: 'Employees', records: 0 }),
+      { app_token: SANDBOX_APP_TOKEN, app_name: 'Staffwire sandbox', table_id: 'tblReviews', name: 'Performance reviews', records: 1, fields: ['Employment ID', 'Cycle', 'Rating', 'Score', 'Calibrated'] },
+    ]);
+  });
+});

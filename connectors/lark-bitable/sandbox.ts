@@ -240,9 +240,32 @@ function compareCells(a: unknown, b: unknown): number {
 }
 
 const sandbox: SandboxModule = {
+  state: bitableState,
+
+  seed(context) {
+    const tables = Object.values(bitableState(context).apps).flatMap((app) => Object.values(app.tables).map((table) => ({ app, table })));
+    return [
+      {
+        name: 'bitable_tables',
+        title: 'Bitable apps and their tables (records.search, records.batch_create/update/delete and fields.list take app_token and table_id)',
+        columns: ['app_token', 'table_id', 'name', 'records', 'fields'],
+        size: tables.length,
+        item(index) {
+          const { app, table } = tables[index]!;
+          return {
+            app_token: app.app_token,
+            app_name: app.name,
+            table_id: table.table_id,
+            name: table.name,
+            records: Object.keys(table.records).length,
+            fields: table.fields.map((f) => f.field_name),
+          };
+        },
+      },
+    ];
+  },
+
   register(app, context) {
-    // Seeded up front, so /_sandbox/state shows the tables before the first call.
-    bitableState(context);
     const base = '/open-apis/bitable/v1/apps/:app_token/tables/:table_id';
 
     app.post<{ Params: TableParams; Querystring: { page_size?: string; page_token?: string }; Body: SearchBody }>(`${base}/records/search`, async (request, reply) => {

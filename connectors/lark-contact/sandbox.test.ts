@@ -274,3 +274,29 @@ describe('lark-contact sandbox', () => {
     expect(await run('user.resurrect', { user_id: 'ou_ada' })).toEqual({ user_id: 'ou_ada', alreadyActive: true });
   });
 });
+
+describe('lark-contact sandbox: state and seed', () => {
+  it('answers its state from the first request: every account, and no hand-overs or messages', async () => {
+    const s = await startSandbox();
+    const response = await s.app.inject({ method: 'GET', url: '/_sandbox/state?connector=lark-contact' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().connectors['lark-contact']).toEqual({
+      accounts: { ou_grace: { isFrozen: false, isResigned: false }, ou_ada: { isFrozen: false, isResigned: false }, ou_tom: { isFrozen: false, isResigned: true } },
+      handovers: {},
+      messages: [],
+      messageIdsByUuid: {},
+    });
+  });
+
+  it('lists its users in the seed with their ids and account status as they are now', async () => {
+    const { s, token } = await start();
+    const users = async () => (await s.app.inject({ method: 'GET', url: '/_sandbox/seed?section=users' })).json<{ connector: string; items: Record<string, unknown>[] }>();
+    expect((await users()).items).toEqual([
+      { open_id: 'ou_grace', user_id: 'u-grace', union_id: 'on_grace', name: 'grace', email: 'grace@acme.test', mobile: grace.mobile, employee_no: 'N-grace', is_frozen: false, is_resigned: false },
+      expect.objectContaining({ open_id: 'ou_ada', is_frozen: false }),
+      expect.objectContaining({ open_id: 'ou_tom', is_resigned: true }),
+    ]);
+    await larkCall(s, token, 'PATCH', '/open-apis/contact/v3/users/ou_ada', { is_frozen: true });
+    expect((await users()).items[1]).toMatchObject({ is_frozen: true });
+  });
+});

@@ -340,6 +340,36 @@ function messageBody(context: SandboxContext, message: SentMessage): Record<stri
 }
 
 const sandbox: SandboxModule = {
+  state: contactState,
+
+  seed(context) {
+    const { accounts } = contactState(context);
+    const employees = context.company.employees;
+    return [
+      {
+        name: 'users',
+        title: 'Lark Contact users, the seeded employees (user.get, user.ids_by_email_or_mobile, user.suspend/delete/resurrect; message.send to an open_id or email)',
+        columns: ['open_id', 'user_id', 'name', 'email', 'mobile', 'is_frozen', 'is_resigned'],
+        size: employees.length,
+        item(index) {
+          const e = employees[index]!;
+          const state = accounts[e.openId] ?? { isFrozen: false, isResigned: e.status === 'terminated' };
+          return {
+            open_id: e.openId,
+            user_id: e.userId,
+            union_id: e.unionId,
+            name: e.name,
+            email: e.email,
+            mobile: e.mobile,
+            employee_no: e.employeeNo,
+            is_frozen: state.isFrozen,
+            is_resigned: state.isResigned,
+          };
+        },
+      },
+    ];
+  },
+
   register(app, context) {
     registerContact(app, context);
     registerMessages(app, context);

@@ -343,3 +343,54 @@ describe('lark-corehr sandbox', () => {
     });
   });
 });
+
+describe('lark-corehr sandbox: state and seed', () => {
+  it('answers its state from the first request: the seeded employees, and no pre-hires, offboardings or job changes', async () => {
+    const s = await start();
+    const response = await s.app.inject({ method: 'GET', url: '/_sandbox/state?connector=lark-corehr' });
+    expect(response.statusCode).toBe(200);
+    const state = response.json().connectors['lark-corehr'];
+    expect(state).toMatchObject({ preHires: [], offboardings: [], jobChanges: [], lastId: 0 });
+    expect(state.employees.map((e: SeededEmployee) => e.employmentId)).toEqual(['E-ceo', 'E-cto', 'E-ada', 'E-alan', 'E-grace']);
+  });
+
+  it('lists its employees, departments and work locations in the seed, a completed pre-hire among the employees', async () => {
+    const s = await start();
+    const seed = async (section: string) => (await s.app.inject({ method: 'GET', url: `/_sandbox/seed?section=${section}` })).json<{ connector: string; total: number; items: Record<string, unknown>[] }>();
+    expect((await seed('employees')).items[0]).toEqual({
+      employment_id: 'E-ceo',
+      employee_number: 'A-ceo',
+      open_id: 'ou_ceo',
+      user_id: 'u-ceo',
+      union_id: 'on_ceo',
+      name: 'Person ceo',
+      email: 'ceo@acme.test',
+      department_id: 'D-root',
+      department: 'Acme',
+      work_location_id: 'wl-dc',
+      work_location: 'Washington',
+      time_zone: 'America/New_York',
+      hire_date: '2021-04-01',
+      status: 'hired',
+    });
+    expect((await seed('departments')).items[1]).toEqual({
+      department_id: 'D-eng',
+      open_department_id: 'od-D-eng',
+      name: 'Engineering',
+      parent_department_id: 'D-root',
+      leader_employment_id: 'E-cto',
+      leader_name: 'Person cto',
+    });
+    expect((await seed('work_locations')).items).toEqual([
+      { work_location_id: 'wl-sh', name: 'Shanghai', time_zone: 'Asia/Shanghai' },
+      { work_location_id: 'wl-dc', name: 'Washington', time_zone: 'America/New_York' },
+    ]);
+
+    const token = await larkTenantToken(s);
+    const id = await createPreHire(s, token, 'seeded-later');
+    await larkCall(s, token, 'POST', `/open-apis/corehr/v2/pre_hires/${id}/complete`);
+    const employees = await seed('employees');
+    expect(employees.total).toBe(6);
+    expect(employees.items[5]).toMatchObject({ name: 'Linus Pauling', pre_hire_id: id, department: 'Engineering', time_zone: 'America/New_York' });
+  });
+});

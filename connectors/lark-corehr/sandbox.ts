@@ -81,6 +81,74 @@ function route(app: FastifyInstance, context: SandboxContext, method: 'POST' | '
 }
 
 const sandbox: SandboxModule = {
+  state: coreHrState,
+
+  seed(context) {
+    const state = coreHrState(context);
+    const { employees } = state;
+    const { departments, workLocations } = context.company;
+    const departmentById = new Map(departments.map((d) => [d.id, d]));
+    const locationById = new Map(workLocations.map((l) => [l.id, l]));
+    const nameOf = (employmentId: string | undefined) => (employmentId === undefined ? undefined : employeeById(state, employmentId)?.name);
+    return [
+      {
+        name: 'employees',
+        title: "CoreHR employees with every id Lark knows them by (employee.search, employee.batch_get; open_id and user_id are also their Contact users')",
+        columns: ['employment_id', 'employee_number', 'open_id', 'user_id', 'name', 'department', 'work_location', 'time_zone', 'status'],
+        size: employees.length,
+        item(index) {
+          const e = employees[index]!;
+          const location = locationById.get(e.workLocationId);
+          return {
+            employment_id: e.employmentId,
+            employee_number: e.employeeNo,
+            open_id: e.openId,
+            user_id: e.userId,
+            union_id: e.unionId,
+            name: e.name,
+            email: e.email,
+            department_id: e.departmentId,
+            department: departmentById.get(e.departmentId)?.name,
+            manager_employment_id: e.managerEmploymentId,
+            work_location_id: e.workLocationId,
+            work_location: location?.name,
+            time_zone: location?.timeZone,
+            hire_date: e.hireDate,
+            status: e.status,
+            ...(e.preHireId === undefined ? {} : { pre_hire_id: e.preHireId }),
+          };
+        },
+      },
+      {
+        name: 'departments',
+        title: 'Departments, the company first (department.batch_get, department.search, offer_info.department_id); an open_department_id is od-<department_id>',
+        columns: ['department_id', 'name', 'parent_department_id', 'leader_employment_id', 'leader_name'],
+        size: departments.length,
+        item(index) {
+          const d = departments[index]!;
+          return {
+            department_id: d.id,
+            open_department_id: departmentIdOf(d.id, 'open_department_id'),
+            name: d.name,
+            parent_department_id: d.parentId,
+            leader_employment_id: d.leaderEmploymentId,
+            leader_name: nameOf(d.leaderEmploymentId),
+          };
+        },
+      },
+      {
+        name: 'work_locations',
+        title: 'Work locations and their time zones, where offboardings take effect at 24:00 (offer_info.work_location_id)',
+        columns: ['work_location_id', 'name', 'time_zone'],
+        size: workLocations.length,
+        item(index) {
+          const l = workLocations[index]!;
+          return { work_location_id: l.id, name: l.name, time_zone: l.timeZone };
+        },
+      },
+    ];
+  },
+
   register(app, context) {
     const today = () => new Date(context.now()).toISOString().slice(0, 10);
 

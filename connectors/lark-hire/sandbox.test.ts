@@ -178,3 +178,35 @@ describe('lark-hire sandbox', () => {
     expect(again).toEqual({ employee: first.employee, alreadyTransferred: true });
   });
 });
+
+describe('lark-hire sandbox: state and seed', () => {
+  it('answers its state from the first request: the seeded offers and applications, no employees yet', async () => {
+    const s = await start();
+    const response = await s.app.inject({ method: 'GET', url: '/_sandbox/state?connector=lark-hire' });
+    expect(response.statusCode).toBe(200);
+    const created = String(Date.UTC(2025, 2, 1, 9));
+    expect(response.json().connectors['lark-hire']).toEqual({
+      offerStatus: { 'of-accepted': 7, 'of-sent': 6 },
+      applications: {
+        'ap-accepted': { id: 'ap-accepted', offerId: 'of-accepted', stage: 'preHire', createTime: created, modifyTime: created },
+        'ap-sent': { id: 'ap-sent', offerId: 'of-sent', stage: 'offer', createTime: created, modifyTime: created },
+      },
+      employees: {},
+    });
+  });
+
+  it('lists its offers in the seed with application and talent ids, status and stage as they are now', async () => {
+    const s = await start();
+    const offers = async () => (await s.app.inject({ method: 'GET', url: '/_sandbox/seed?section=offers' })).json<{ connector: string; items: Record<string, unknown>[] }>();
+    const before = await offers();
+    expect(before.connector).toBe('lark-hire');
+    expect(before.items).toEqual([
+      expect.objectContaining({ offer_id: 'of-accepted', offer_status: 7, status: 'accepted', application_id: 'ap-accepted', application_stage: 'To be onboarded', talent_id: 'sandbox-talent-of-accepted', candidate_name: 'Ada Lovelace' }),
+      expect.objectContaining({ offer_id: 'of-sent', offer_status: 6, status: 'sent', application_id: 'ap-sent', application_stage: 'Offer' }),
+    ]);
+    const token = await larkTenantToken(s);
+    expect((await larkCall(s, token, 'GET', '/open-apis/hire/v1/applications/ap-accepted')).body.data?.application.talent_id).toBe('sandbox-talent-of-accepted');
+    await larkCall(s, token, 'POST', '/open-apis/hire/v1/applications/ap-accepted/transfer_onboard', {});
+    expect((await offers()).items[0]).toMatchObject({ application_stage: 'Onboarded' });
+  });
+});

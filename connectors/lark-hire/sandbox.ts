@@ -19,6 +19,17 @@ const HIRE_STAGES = {
 } as const;
 
 const OFFER_ACCEPTED = 7;
+/** Lark's offer statuses, as the manifest documents them. */
+const OFFER_STATUS_NAMES: Record<number, string> = {
+  2: 'in approval',
+  3: 'approval withdrawn',
+  4: 'approved',
+  5: 'approval rejected',
+  6: 'sent',
+  7: 'accepted',
+  8: 'declined',
+  9: 'expired',
+};
 /** Hire documents only 1002001 (system error) and 1002002 (parameter error) for these APIs; refusals use the latter. */
 const HIRE_PARAM_ERROR = 1002002;
 /** Lark's platform code for a request that fails field validation. */
@@ -94,12 +105,17 @@ function offerBody(context: SandboxContext, offer: SeededOffer, types: IdTypes):
   };
 }
 
+/** The fake keeps no talents: an application's talent id follows from its offer. */
+function talentIdOf(offerId: string): string {
+  return `sandbox-talent-${offerId}`;
+}
+
 function applicationBody(context: SandboxContext, application: HireApplication): Record<string, unknown> {
   const offer = context.company.offers.find((o) => o.offerId === application.offerId);
   return {
     id: application.id,
     job_id: offer?.jobId,
-    talent_id: `sandbox-talent-${application.offerId}`,
+    talent_id: talentIdOf(application.offerId),
     stage: HIRE_STAGES[application.stage],
     active_status: 1,
     create_time: application.createTime,
@@ -124,6 +140,41 @@ interface TransferBody {
 }
 
 const sandbox: SandboxModule = {
+  state: hireState,
+
+  seed(context) {
+    const state = hireState(context);
+    const offers = context.company.offers;
+    return [
+      {
+        name: 'offers',
+        title: 'Lark Hire offers and their applications (offer.get, application.get; an accepted offer, status 7, is ready for application.transfer_onboard)',
+        columns: ['offer_id', 'offer_status', 'status', 'application_id', 'application_stage', 'candidate_name', 'job_name'],
+        size: offers.length,
+        item(index) {
+          const offer = offers[index]!;
+          const status = state.offerStatus[offer.offerId] ?? offer.offerStatus;
+          const stage = state.applications[offer.applicationId]?.stage;
+          return {
+            offer_id: offer.offerId,
+            offer_status: status,
+            status: OFFER_STATUS_NAMES[status] ?? 'unknown',
+            application_id: offer.applicationId,
+            application_stage: stage === undefined ? undefined : HIRE_STAGES[stage].en_name,
+            talent_id: talentIdOf(offer.offerId),
+            candidate_name: offer.candidateName,
+            candidate_email: offer.candidateEmail,
+            department_id: offer.departmentId,
+            leader_employment_id: offer.leaderEmploymentId,
+            job_id: offer.jobId,
+            job_name: offer.jobName,
+            onboard_date: offer.onboardDate,
+          };
+        },
+      },
+    ];
+  },
+
   register(app, context) {
     app.get<{ Params: { offer_id: string } }>('/open-apis/hire/v1/offers/:offer_id', async (request, reply) => {
       if (!admitted(context, request, reply, 'offer.get')) return reply;

@@ -225,3 +225,29 @@ describe('lark-payroll sandbox', () => {
     expect((await call(method, url, body)).status).not.toBe(429);
   });
 });
+
+describe('lark-payroll sandbox: state and seed', () => {
+  it('answers its state from the first request: the seeded datasources, no records or lump sums', async () => {
+    const { app } = await payrollSandbox();
+    const response = await app.inject({ method: 'GET', url: '/_sandbox/state?connector=lark-payroll' });
+    expect(response.statusCode).toBe(200);
+    const state = response.json().connectors['lark-payroll'];
+    expect(state).toMatchObject({ records: {}, writing: {}, lumpSums: {}, lastId: 0 });
+    expect(state.datasources.map((d: { code: string }) => d.code)).toEqual(['sw_bonus__c', 'sw_overtime__c', 'sw_legacy_allowance__c']);
+  });
+
+  it('lists its datasources in the seed with their codes, whether they take records, and their fields', async () => {
+    const { app } = await payrollSandbox();
+    const seed = (await app.inject({ method: 'GET', url: '/_sandbox/seed?section=payroll_datasources' })).json<{ connector: string; note: string; items: Record<string, unknown>[] }>();
+    expect(seed.connector).toBe('lark-payroll');
+    expect(seed.items[0]).toEqual({
+      code: 'sw_bonus__c',
+      name: 'Bonus',
+      active: true,
+      active_status: 1,
+      fields: ['employment_id', 'payroll_period', 'bonus_amount', 'bonus_note', 'legacy_code (inactive)'],
+    });
+    expect(seed.items[2]).toMatchObject({ code: 'sw_legacy_allowance__c', active: false });
+    expect(seed.note).toContain('payroll_period (YYYY-MM)');
+  });
+});

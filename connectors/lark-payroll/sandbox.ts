@@ -243,9 +243,32 @@ function payrollError(reply: FastifyReply, found: Problem): FastifyReply {
 }
 
 const sandbox: SandboxModule = {
+  state: payrollState,
+
+  seed(context) {
+    const { datasources } = payrollState(context);
+    return [
+      {
+        name: 'payroll_datasources',
+        title: 'Payroll external datasources (datasources.list; datasource_records.save takes the code as source_code, into an active one only)',
+        columns: ['code', 'name', 'active', 'fields'],
+        size: datasources.length,
+        item(index) {
+          const d = datasources[index]!;
+          return {
+            code: d.code,
+            name: d.i18n_names[0]?.value,
+            active: d.active_status === ACTIVE,
+            active_status: d.active_status,
+            fields: d.fields.map((f) => (f.active_status === ACTIVE ? f.code : `${f.code} (inactive)`)),
+          };
+        },
+        note: "Records are keyed by employment_id (an employee's) and payroll_period (YYYY-MM). lump_sum.batch_create takes any item_id and currency_id; its user_id is an employee's id in the user_id_type given.",
+      },
+    ];
+  },
+
   register(app, context) {
-    // Seeded up front, so /_sandbox/state shows the datasources before the first call.
-    payrollState(context);
     app.get<{ Querystring: { page_size?: string; page_token?: string } }>('/open-apis/payroll/v1/datasources', async (request, reply) => {
       if (!requireTenantToken(context, request, reply)) return reply;
       if (!larkRateLimit(context, reply, 'payroll.datasources.list', RATE_LIMIT_PER_SECOND, 1000)) return reply;

@@ -10,7 +10,8 @@ interface TokenState {
   tokens: Map<string, number>;
 }
 
-function tokenState(context: SandboxContext): TokenState {
+/** The tenant tokens issued, at GET /_sandbox/state?connector=lark-tokens. */
+export function tokenState(context: SandboxContext): TokenState {
   return context.state('lark-tokens', () => ({ tokens: new Map<string, number>() }));
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SandboxModule } from '../../src/sandbox/sandbox-context.js';
-import { issueTenantToken, larkError } from './lark-sandbox.js';
+import { issueTenantToken, larkError, tokenState } from './lark-sandbox.js';
 import { encryptLark, LARK_NONCE_HEADER, LARK_SIGNATURE_HEADER, LARK_TIMESTAMP_HEADER, larkSignature } from './lark-webhook.js';
 
 /** The parts of Lark every Lark product fake relies on: tenant token issuance and event pushes. */
@@ -11,6 +11,8 @@ const sandbox: SandboxModule = {
       return reply.code(status).send(body);
     });
   },
+
+  state: tokenState,
 
   // Lark answers `{code, msg}` whatever the status; an observed 500 body is {"code":121001,"msg":"internal error"}.
   faults: {

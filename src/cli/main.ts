@@ -108,6 +108,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--seed <file or size>', 'a seeded-company JSON file, or a number of employees to generate', '1000')
     .option('--token-ttl <seconds>', 'lifetime of issued Lark tenant tokens (short values exercise refresh)', '7200')
+    .option('--print-seed', 'print what the fakes hold (employees, departments, offers, tables, datasources…) and exit without listening')
+    .addOption(json)
     .action(async (opts) => done(await sandboxCommand(opts)));
 
   program

@@ -58,9 +58,39 @@ export interface VendorFaultAnswers {
   rateLimited(reply: FastifyReply): FastifyReply;
 }
 
+/**
+ * One list a fake holds that flows and tests refer to by id — offers, employees, departments,
+ * tables — as `GET /_sandbox/seed` and `staffwire sandbox --print-seed` list it.
+ */
+export interface SandboxSeedSection {
+  /** Unique across the fakes: `GET /_sandbox/seed?section=<name>`. */
+  name: string;
+  /** What the items are and which actions take them, in a line. */
+  title: string;
+  /** The fields `--print-seed` shows as columns, in order; the JSON carries every field. */
+  columns: string[];
+  /** How many items there are now. */
+  size: number;
+  /** The item at an index, in the vendor's field names, built on demand: a page of 100k employees costs a page. */
+  item(index: number): Record<string, unknown>;
+  /** What the items cannot say, e.g. that any template id is accepted. */
+  note?: string;
+}
+
 /** `connectors/<id>/sandbox.ts` default-exports one. */
 export interface SandboxModule {
   register(app: FastifyInstance, context: SandboxContext): void | Promise<void>;
+  /**
+   * Creates this fake's state (through `context.state`) and returns it. The server calls it as
+   * soon as the fake is registered, so `GET /_sandbox/state?connector=<id>` answers from the
+   * first request, with empty collections where nothing has happened yet.
+   */
+  state?(context: SandboxContext): object;
+  /**
+   * What this fake holds for a developer to write flows and tests against (`GET /_sandbox/seed`):
+   * the seeded data as the fake serves it now. Called per request, so it reads the current state.
+   */
+  seed?(context: SandboxContext): SandboxSeedSection[];
   /**
    * Builds the delivery of an event of this connector (`POST /_sandbox/events`). A connector
    * without one emits through its vendor's shared module: lark-corehr through lark-shared.

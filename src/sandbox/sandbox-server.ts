@@ -9,6 +9,7 @@ import { refuseNonLoopback, sendDelivery } from './event-emission.js';
 import { addFaultHook, faultsBodySchema } from './fault-injection.js';
 import type { SandboxContext, SandboxCredentials, SandboxFaults, SandboxModule, VendorFaultAnswers } from './sandbox-context.js';
 import { companySummary, resetInPlace, stateToJson } from './sandbox-state.js';
+import { parseSeedQuery, SEED_MAX_LIMIT, seedSectionPage, seedSections, seedSummary } from './seed-listing.js';
 import type { SeededCompany } from './seed-company.js';
 
 export const DEFAULT_SANDBOX_CREDENTIALS: SandboxCredentials = {
@@ -45,8 +46,9 @@ const connectorsDir = fileURLToPath(new URL('../../connectors/', import.meta.url
 const sandboxFile = import.meta.url.endsWith('.ts') ? 'sandbox.ts' : 'sandbox.js';
 
 /**
- * Builds the sandbox app: every connector folder with a sandbox module mounts its fake, and the
- * control API under `/_sandbox/` inspects state, injects faults, emits webhooks and resets.
+ * Builds the sandbox app: every connector folder with a sandbox module mounts its fake and
+ * creates its state, and the control API under `/_sandbox/` lists the seed, inspects state,
+ * injects faults, emits webhooks and resets. Listening is the caller's: `--print-seed` never does.
  */
 export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const states = new Map<string, object>();
@@ -102,10 +104,22 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     modules.set(id, module.default);
     if (module.default.faults) faultAnswers.push(module.default.faults);
     await module.default.register(app, context);
+    module.default.state?.(context);
   }
   await app.register(async (scope) => registerControlRoutes(scope, { context, modules, states, reset }), { prefix: '/_sandbox' });
   return { app, context, modules, reset };
 }
+
+const seedQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    section: { type: 'string', minLength: 1, description: 'One section, paged (offers, employees, departments…); without it, a summary of every section.' },
+    limit: { type: 'string', description: `Items per section (summary: 5) or per page (50); at most ${SEED_MAX_LIMIT}.` },
+    offset: { type: 'string', description: 'Where the page of a section starts (0).' },
+    q: { type: 'string', description: 'Only items with a field containing this text, in any case.' },
+  },
+} as const;
 
 interface EventRequest {
   connector: string;
@@ -147,6 +161,17 @@ function registerControlRoutes(scope: FastifyInstance, sandbox: Omit<Sandbox, 'a
     const connectors = Object.fromEntries([...states].filter(([id]) => connector === undefined || id === connector));
     const body = { company: companySummary(context.company), tokenTtlSeconds: context.tokenTtlSeconds, faults: context.faults, connectors };
     return reply.type('application/json; charset=utf-8').send(stateToJson(body));
+  });
+
+  scope.get('/seed', { schema: { querystring: seedQuerySchema } }, async (request, reply) => {
+    const query = parseSeedQuery(request.query as Record<string, string | undefined>);
+    if ('error' in query) return reply.code(400).send(query);
+    const { section, ...paging } = query;
+    if (section === undefined) return seedSummary(context, modules, paging);
+    const page = seedSectionPage(context, modules, { section, ...paging });
+    if (page) return page;
+    const names = [...seedSections(context, modules).keys()];
+    return reply.code(404).send({ error: `no seed section named ${JSON.stringify(section)}; sections: ${names.join(', ') || 'none'}` });
   });
 
   scope.get('/faults', async () => context.faults);

@@ -136,7 +136,31 @@ describe('staffwire sandbox', () => {
   it('describes its options in --help', async () => {
     const result = await runCli(['sandbox', '--help']);
     expect(result.code).toBe(0);
-    for (const option of ['--port <port>', '--host <host>', '--seed <file or size>', '--token-ttl <seconds>']) expect(result.stdout).toContain(option);
+    for (const option of ['--port <port>', '--host <host>', '--seed <file or size>', '--token-ttl <seconds>', '--print-seed', '--json']) expect(result.stdout).toContain(option);
+  });
+
+  it('prints what the fakes hold with --print-seed and exits 0 without listening, even on a port in use', async () => {
+    const holder = await startSandbox(['--seed', '5']);
+    const port = new URL(holder.baseUrl).port;
+    const result = await runCli(['sandbox', '--print-seed', '--seed', '30', '--port', port]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('listening');
+    const company = seedCompany({ employees: 30 });
+    expect(result.stdout).toContain(`${company.name}: 30 employees`);
+    expect(result.stdout).toMatch(/^employees \(lark-corehr\): 30 — /m);
+    expect(result.stdout).toContain(company.employees[0]!.openId);
+    expect(result.stdout).toContain('… 25 more: GET /_sandbox/seed?section=employees&offset=5');
+    holder.child.kill('SIGTERM');
+    await holder.exited;
+  });
+
+  it('prints the seed summary as JSON with --print-seed --json', async () => {
+    const result = await runCli(['sandbox', '--print-seed', '--json', '--seed', '30']);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout) as { company: { employees: number }; sections: Record<string, { connector: string; total: number; items: { employment_id?: string }[] }> };
+    expect(summary.company.employees).toBe(30);
+    expect(summary.sections.employees).toMatchObject({ connector: 'lark-corehr', total: 30 });
+    expect(summary.sections.employees!.items[0]!.employment_id).toBe(seedCompany({ employees: 30 }).employees[0]!.employmentId);
   });
 
   it('exits 1 when the seed file cannot be read', async () => {
