@@ -39,6 +39,11 @@ export interface RunRecord {
   createdBy?: string;
   /** A key from the business (an offer id, an employment id) that the flow declares for its runs. */
   businessKey?: string;
+  /**
+   * While the run is unfinished, no other run of its flow with the same business key may be
+   * created (`onDuplicate: skip`): the store refuses it with `BusinessKeyTakenError`.
+   */
+  exclusiveKey?: boolean;
   /** When a waiting run is due to continue: the earliest deadline of what it waits for. */
   waitingUntil?: string;
   /** What a waiting run waits for, as data: any process can tell what would wake it. */
@@ -70,9 +75,13 @@ export type Suspension =
   /** A moment: a wait step, a retry's back-off. */
   | { kind: 'moment'; until: string; step: string; reason: string }
   /** A child run's end; `until` is when to look again should the process running it die. */
-  | { kind: 'child'; runId: string; step: string; until?: string };
+  | { kind: 'child'; runId: string; step: string; until?: string }
+  /**
+   * An event from a connection whose payload holds `value` at `path`; `until` is its deadline.
+   * The store indexes it, so a delivery finds its listeners by key, never by a scan.
+   */
+  | { kind: 'event'; connection: string; type: string; path: string; value: string; step: string; until?: string; since: string };
 
-/** What the journal records. */
 /**
  * What happened to a run between its creation and its outcome, which the run record holds
  * (`createdAt`, `createdBy`, `status`, `finishedAt`, `error`).
@@ -119,6 +128,95 @@ export interface RunQuery {
   status?: RunStatus[];
   parentRunId?: string;
   businessKey?: string;
+  /** Created at or after this moment. */
+  createdFrom?: string;
+  /** Created before this moment. */
+  createdBefore?: string;
+  /** Only runs after this one in the listing's order (newest first): the `cursor` of the previous page. */
+  after?: RunCursor;
   /** Newest first; at most this many. */
   limit?: number;
+}
+
+/** Where a page of runs ended: the last run's creation time and id. */
+export interface RunCursor {
+  createdAt: string;
+  id: string;
+}
+
+/** What became of a webhook delivery. */
+export type DeliveryOutcome = 'accepted' | 'duplicate' | 'refused' | 'challenge';
+
+/** One delivery to the intake, as recorded whatever became of it. */
+export interface DeliveryRecord {
+  /** Numbered in the order received. */
+  id: number;
+  /** The connection (or `hook:<flow id>`) it came in for. */
+  source: string;
+  receivedAt: string;
+  outcome: DeliveryOutcome;
+  /** Why it was refused or counted as a duplicate. */
+  reason?: { code: string; message: string };
+  /** The normalised event, for accepted and duplicate deliveries. */
+  event?: EventRecord;
+  /** When the runs it starts and wakes were found; unset while it waits in the outbox. */
+  dispatchedAt?: string;
+  /** What dispatching it did. */
+  dispatch?: DispatchResult[];
+}
+
+/** An event in the one shape every connector's verifier produces. */
+export interface EventRecord {
+  id: string;
+  type: string;
+  occurredAt: string;
+  tenant?: string;
+  payload: Record<string, unknown>;
+}
+
+/** For one flow or listener: the run an event started or woke, or why it started none. */
+export type DispatchResult =
+  | { flowId: string; runId: string; started: true }
+  | { flowId: string; runId?: string; started: false; reason: string }
+  | { runId: string; woken: true; step: string };
+
+export interface DeliveryQuery {
+  source?: string;
+  outcome?: DeliveryOutcome[];
+  receivedFrom?: string;
+  /** Deliveries numbered below this one (the previous page's last id). */
+  before?: number;
+  limit?: number;
+}
+
+/** A one-off future run under a business key. */
+export interface ScheduleRecord {
+  /** The business key, e.g. `deactivate:<employment id>`; scheduling it again replaces it. */
+  key: string;
+  flowId: string;
+  input: unknown;
+  /** When it fires, ISO 8601 UTC. */
+  fireAt: string;
+  /** The time zone its moment was meant in, for display. */
+  timeZone?: string;
+  status: 'pending' | 'fired' | 'cancelled';
+  /** Bumped each time the key is scheduled again: a fired run's id derives from (key, generation). */
+  generation: number;
+  createdAt: string;
+  updatedAt: string;
+  /** The run and step that scheduled it, or the actor. */
+  createdBy: string;
+  /** The run it started, once fired. */
+  runId?: string;
+}
+
+export interface ScheduleQuery {
+  status?: ScheduleRecord['status'][];
+  flowId?: string;
+  keyPrefix?: string;
+  fireFrom?: string;
+  fireBefore?: string;
+  limit?: number;
+  /** Schedules after this one in fire order (the previous page's last). */
+  after?: { fireAt: string; key: string };
 }

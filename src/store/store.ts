@@ -1,4 +1,18 @@
-import type { DueRun, JournalEntry, RunQuery, RunRecord, RunStatus, StepRecord, StoredJournalEntry } from './records.js';
+import type {
+  DeliveryQuery,
+  DeliveryRecord,
+  DispatchResult,
+  DueRun,
+  EventRecord,
+  JournalEntry,
+  RunQuery,
+  RunRecord,
+  RunStatus,
+  ScheduleQuery,
+  ScheduleRecord,
+  StepRecord,
+  StoredJournalEntry,
+} from './records.js';
 
 /** What else an update of a run writes, in the same transaction. */
 export interface RunWrite {
@@ -32,16 +46,108 @@ export interface RunClaim {
   journal?: readonly JournalEntry[];
 }
 
+/** A delivery as the intake hands it over; the store decides whether it is a duplicate. */
+export interface NewDelivery {
+  source: string;
+  receivedAt: string;
+  outcome: 'accepted' | 'refused' | 'challenge';
+  reason?: { code: string; message: string };
+  event?: EventRecord;
+  /**
+   * For an accepted event: de-duplicate by (source, event id) until this moment. A repeat within
+   * the window is recorded as `duplicate` and dispatches nothing.
+   */
+  dedupeUntil?: string;
+}
+
+/** Where an event's key stands in its payload, for a listen to find it. */
+export interface EventKeyQuery {
+  source: string;
+  type: string;
+  path: string;
+  value: string;
+  /** Only events received at or after this moment. */
+  receivedFrom: string;
+  limit: number;
+}
+
+export interface NewSchedule {
+  key: string;
+  flowId: string;
+  input: unknown;
+  fireAt: string;
+  timeZone?: string;
+  /** Who schedules it: `run:<id>/<step path>` for a schedule step, else the actor. */
+  createdBy: string;
+  at: string;
+}
+
+/** Webhook deliveries, their outbox, and the correlation keys listens look events up by. */
+export interface EventStore {
+  /**
+   * Records a delivery whatever became of it, in one transaction with its de-duplication mark
+   * and, for an accepted event, its correlation keys (every scalar in the payload, by path).
+   * Returns it as stored: `outcome` is `duplicate` when the event was seen within the window.
+   */
+  recordDelivery(delivery: NewDelivery): Promise<DeliveryRecord>;
+  getDelivery(id: number): Promise<DeliveryRecord | undefined>;
+  /** Newest first. */
+  listDeliveries(query?: DeliveryQuery): Promise<DeliveryRecord[]>;
+  /** Accepted deliveries not yet dispatched, oldest first: the outbox. */
+  undispatchedDeliveries(limit: number): Promise<DeliveryRecord[]>;
+  markDispatched(id: number, at: string, results: readonly DispatchResult[]): Promise<void>;
+  /** Accepted events holding `value` at `path`, oldest first. */
+  findEvents(query: EventKeyQuery): Promise<DeliveryRecord[]>;
+  /** The runs waiting for an event like this delivery's (same source and type, a key of it). */
+  listenersOf(deliveryId: number): Promise<{ runId: string; step: string }[]>;
+}
+
+/** One-off future runs by business key. */
+export interface ScheduleStore {
+  /**
+   * Schedules `key`, replacing what was scheduled under it (its generation goes up, it is pending
+   * again). The same scheduler putting the same moment and input again changes nothing, so a step
+   * repeated after a crash schedules once.
+   */
+  putSchedule(schedule: NewSchedule): Promise<ScheduleRecord>;
+  /** Cancels a pending schedule; undefined when there is none under the key. */
+  cancelSchedule(key: string, at: string): Promise<ScheduleRecord | undefined>;
+  /** Moves a pending schedule to another moment. */
+  moveSchedule(key: string, fireAt: string, at: string): Promise<ScheduleRecord | undefined>;
+  getSchedule(key: string): Promise<ScheduleRecord | undefined>;
+  /** In fire order, earliest first. */
+  listSchedules(query?: ScheduleQuery): Promise<ScheduleRecord[]>;
+  /** Pending schedules due at `now`, earliest first. */
+  dueSchedules(now: string, limit: number): Promise<ScheduleRecord[]>;
+  nextScheduleAt(): Promise<string | undefined>;
+  /**
+   * Fires one generation of a schedule: creates `run` and marks the schedule fired, in one
+   * transaction. False when it is no longer pending at that generation (moved, cancelled, fired).
+   */
+  fireSchedule(key: string, generation: number, run: RunRecord): Promise<boolean>;
+}
+
+/** Counts for metrics and the console's overview. */
+export interface StoreCounts {
+  runsByFlowAndStatus(): Promise<{ flowId: string; status: RunStatus; count: number }[]>;
+  pendingSchedules(): Promise<number>;
+  /** Waiting runs with a deadline, and the oldest moment that is due but not yet picked up. */
+  pendingWakeUps(now: string): Promise<{ waiting: number; oldestDue: string | undefined }>;
+}
+
 /**
  * Everything durable. The engine and runtimes know only this interface; test/store/store-contract.ts
  * is its executable specification and runs unchanged against every implementation.
  */
-export interface Store {
+export interface Store extends EventStore, ScheduleStore, StoreCounts {
   /** Flow content by hash, so a run can resume on the exact flow it started with. */
   putFlowContent(hash: string, content: string): Promise<void>;
   getFlowContent(hash: string): Promise<string | undefined>;
 
-  /** Fails with `RunExistsError` when the id is taken, writing nothing. */
+  /**
+   * Fails with `RunExistsError` when the id is taken, and with `BusinessKeyTakenError` when the
+   * run is `exclusiveKey` and an unfinished run of its flow holds its business key; writes nothing.
+   */
   createRun(run: RunRecord, journal?: readonly JournalEntry[]): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /**
@@ -141,5 +247,17 @@ export class RunFencedError extends Error {
         : `run ${runId} is no longer held by ${expectedOwner}: it is ${status}${owner ? `, held by ${owner}` : ''}`,
     );
     this.name = 'RunFencedError';
+  }
+}
+
+/** Another unfinished run of the flow holds the business key (`onDuplicate: skip`). */
+export class BusinessKeyTakenError extends Error {
+  constructor(
+    readonly flowId: string,
+    readonly businessKey: string,
+    readonly runId: string,
+  ) {
+    super(`run ${runId} of flow ${flowId} is still under way for business key ${businessKey}`);
+    this.name = 'BusinessKeyTakenError';
   }
 }

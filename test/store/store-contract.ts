@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalEntry, RunRecord, StepRecord } from '../../src/store/records.js';
-import { RunExistsError, RunFencedError, RunNotFoundError, type Store } from '../../src/store/store.js';
+import { BusinessKeyTakenError, RunExistsError, RunFencedError, RunNotFoundError, type NewDelivery, type NewSchedule, type Store } from '../../src/store/store.js';
 
 /**
  * The executable specification of `Store`. Every implementation runs it unchanged: each case gets
@@ -605,6 +605,238 @@ export function describeStoreContract<S extends Store>(
         expect((await store.listJournal('run_1')).map((e) => e.type)).toEqual(['run.retried', 'step.failed']);
         expect((await store.listJournal('run_2')).map((e) => e.type)).toEqual(['run.retried']);
         expect(await store.listJournal('run_missing')).toEqual([]);
+      });
+    });
+
+    describe('business keys', () => {
+      it('refuses a second unfinished exclusive run of a flow for one business key, naming the run that holds it', async () => {
+        await store.createRun(aRun('run_1', { businessKey: 'offer-7', exclusiveKey: true }));
+        const refused = store.createRun(aRun('run_2', { businessKey: 'offer-7', exclusiveKey: true }));
+        await expect(refused).rejects.toBeInstanceOf(BusinessKeyTakenError);
+        await expect(refused).rejects.toMatchObject({ flowId: 'offer-to-onboard', businessKey: 'offer-7', runId: 'run_1' });
+        expect(await store.getRun('run_2')).toBeUndefined();
+      });
+
+      it('lets the key be taken again once the run holding it has finished, and by other flows and keys meanwhile', async () => {
+        await store.createRun(aRun('run_1', { businessKey: 'offer-7', exclusiveKey: true }));
+        await store.createRun(aRun('run_other_flow', { flowId: 'other', businessKey: 'offer-7', exclusiveKey: true }));
+        await store.createRun(aRun('run_other_key', { businessKey: 'offer-8', exclusiveKey: true }));
+        await store.createRun(aRun('run_not_exclusive', { businessKey: 'offer-7' }));
+        await store.updateRun('run_1', { status: 'succeeded' });
+        await store.createRun(aRun('run_2', { businessKey: 'offer-7', exclusiveKey: true }));
+        expect(ids(await store.listRuns({ businessKey: 'offer-7', flowId: 'offer-to-onboard' })).sort()).toEqual(['run_1', 'run_2', 'run_not_exclusive']);
+      });
+    });
+
+    describe('listing runs by time, with cursors', () => {
+      it('filters by creation time and pages through runs newest first without gaps or repeats', async () => {
+        for (let i = 0; i < 7; i++) await store.createRun(aRun(`run_${i}`, { createdAt: at(i % 3 === 0 ? 10 : i) }));
+        expect(ids(await store.listRuns({ createdFrom: at(2), createdBefore: at(6) }))).toEqual(['run_5', 'run_4', 'run_2']);
+        const seen: string[] = [];
+        let after: { createdAt: string; id: string } | undefined;
+        for (;;) {
+          const page = await store.listRuns({ limit: 3, ...(after ? { after } : {}) });
+          if (page.length === 0) break;
+          seen.push(...ids(page));
+          const last = page.at(-1)!;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+        expect(seen).toEqual(ids(await store.listRuns()));
+        expect(new Set(seen).size).toBe(7);
+      });
+    });
+
+    describe('deliveries', () => {
+      const event = (id: string, payload: Record<string, unknown> = { offer_id: 'of_1' }) => ({
+        id,
+        type: 'hire.offer.status_changed_v1',
+        occurredAt: at(0),
+        tenant: 't1',
+        payload,
+      });
+      const accepted = (id: string, extra: Partial<NewDelivery> = {}) =>
+        store.recordDelivery({ source: 'lark', receivedAt: at(1), outcome: 'accepted', event: event(id), dedupeUntil: far(1), ...extra });
+
+      it('records an accepted event in the outbox, and a repeat within the window as a duplicate that dispatches nothing', async () => {
+        const first = await accepted('ev_1');
+        expect(first).toMatchObject({ source: 'lark', outcome: 'accepted', event: event('ev_1') });
+        expect(first).not.toHaveProperty('dispatchedAt');
+        const again = await accepted('ev_1');
+        expect(again).toMatchObject({ outcome: 'duplicate', reason: { code: 'duplicate' }, dispatchedAt: at(1) });
+        expect(again.id).toBeGreaterThan(first.id);
+        expect((await store.undispatchedDeliveries(10)).map((d) => d.id)).toEqual([first.id]);
+      });
+
+      it('accepts the same event id again once its window has passed', async () => {
+        await accepted('ev_1', { dedupeUntil: at(2) });
+        expect((await accepted('ev_1', { receivedAt: at(3) })).outcome).toBe('accepted');
+      });
+
+      it('records refused deliveries with their reason, settled at once', async () => {
+        const refused = await store.recordDelivery({ source: 'lark', receivedAt: at(1), outcome: 'refused', reason: { code: 'webhook.bad_signature', message: 'signature does not match' } });
+        expect(refused).toMatchObject({ outcome: 'refused', reason: { code: 'webhook.bad_signature' }, dispatchedAt: at(1) });
+        expect(await store.undispatchedDeliveries(10)).toEqual([]);
+        expect(await store.getDelivery(refused.id)).toEqual(refused);
+      });
+
+      it('takes a delivery out of the outbox once dispatched, keeping what dispatching did', async () => {
+        const first = await accepted('ev_1');
+        const second = await accepted('ev_2');
+        await store.markDispatched(first.id, at(2), [{ flowId: 'offer-to-onboard', runId: 'run_1', started: true }]);
+        expect((await store.undispatchedDeliveries(10)).map((d) => d.id)).toEqual([second.id]);
+        expect(await store.getDelivery(first.id)).toMatchObject({ dispatchedAt: at(2), dispatch: [{ flowId: 'offer-to-onboard', runId: 'run_1', started: true }], event: event('ev_1') });
+      });
+
+      it('lists deliveries newest first, by source and outcome, in pages', async () => {
+        const a = await accepted('ev_1');
+        const b = await store.recordDelivery({ source: 'docusign', receivedAt: at(2), outcome: 'refused', reason: { code: 'x', message: 'y' } });
+        const c = await accepted('ev_2', { receivedAt: at(3) });
+        expect((await store.listDeliveries()).map((d) => d.id)).toEqual([c.id, b.id, a.id]);
+        expect((await store.listDeliveries({ source: 'lark' })).map((d) => d.id)).toEqual([c.id, a.id]);
+        expect((await store.listDeliveries({ outcome: ['refused'] })).map((d) => d.id)).toEqual([b.id]);
+        expect((await store.listDeliveries({ receivedFrom: at(2) })).map((d) => d.id)).toEqual([c.id, b.id]);
+        expect((await store.listDeliveries({ before: c.id, limit: 1 })).map((d) => d.id)).toEqual([b.id]);
+      });
+
+      it('finds accepted events by a scalar at a path of the event, oldest first, from a moment on', async () => {
+        const a = await accepted('ev_1', { event: event('ev_1', { envelope: { id: 'env-9' }, status: 7 }) });
+        await accepted('ev_2', { event: event('ev_2', { envelope: { id: 'env-1' } }) });
+        const c = await accepted('ev_3', { receivedAt: at(5), event: event('ev_3', { envelope: { id: 'env-9' } }) });
+        const find = (path: string, value: string, from = at(0)) =>
+          store.findEvents({ source: 'lark', type: 'hire.offer.status_changed_v1', path, value, receivedFrom: from, limit: 10 });
+        expect((await find('payload.envelope.id', 'env-9')).map((d) => d.id)).toEqual([a.id, c.id]);
+        expect((await find('payload.envelope.id', 'env-9', at(2))).map((d) => d.id)).toEqual([c.id]);
+        expect((await find('payload.status', '7')).map((d) => d.id)).toEqual([a.id]);
+        expect((await find('id', 'ev_3')).map((d) => d.id)).toEqual([c.id]);
+        expect(await find('payload.envelope.id', 'env-0')).toEqual([]);
+      });
+    });
+
+    describe('listens', () => {
+      const listen = (value: string, since = at(0)) => ({
+        kind: 'event' as const,
+        connection: 'docusign',
+        type: 'envelope-completed',
+        path: 'payload.envelopeId',
+        value,
+        step: 'signed',
+        since,
+      });
+      const deliver = (value: string, receivedAt = at(3)) =>
+        store.recordDelivery({
+          source: 'docusign',
+          receivedAt,
+          outcome: 'accepted',
+          event: { id: `ev_${value}_${receivedAt}`, type: 'envelope-completed', occurredAt: receivedAt, payload: { envelopeId: value } },
+        });
+
+      it('names the runs waiting for a delivery by its key, and no others', async () => {
+        await store.createRun(aRun('run_a'));
+        await store.createRun(aRun('run_b'));
+        await store.createRun(aRun('run_c'));
+        await store.updateRun('run_a', { status: 'waiting', waitingFor: [listen('env-1')] });
+        await store.updateRun('run_b', { status: 'waiting', waitingFor: [listen('env-1')] });
+        await store.updateRun('run_c', { status: 'waiting', waitingFor: [listen('env-2')] });
+        const delivery = await deliver('env-1');
+        expect(await store.listenersOf(delivery.id)).toEqual([
+          { runId: 'run_a', step: 'signed' },
+          { runId: 'run_b', step: 'signed' },
+        ]);
+      });
+
+      it('stops listening once the run stops waiting', async () => {
+        await store.createRun(aRun('run_a'));
+        await store.updateRun('run_a', { status: 'waiting', waitingFor: [listen('env-1')] });
+        await store.claimRun('run_a', { owner: 'host-a:1', leaseUntil: at(10), now: at(1), patch: { status: 'running', waitingFor: undefined } });
+        expect(await store.listenersOf((await deliver('env-1')).id)).toEqual([]);
+      });
+
+      it('wakes at once a run that parks listening for an event that arrived since it began waiting', async () => {
+        await deliver('env-1', at(2));
+        await store.createRun(aRun('run_late'));
+        await store.createRun(aRun('run_earlier_event'));
+        await store.updateRun('run_late', { status: 'waiting', waitingFor: [listen('env-1', at(1))], waitingUntil: at(600), updatedAt: at(4) });
+        await store.updateRun('run_earlier_event', { status: 'waiting', waitingFor: [listen('env-1', at(3))], waitingUntil: at(600), updatedAt: at(4) });
+        expect(await store.dueRuns(at(4), 10)).toEqual([{ id: 'run_late', dueAt: at(4) }]);
+      });
+    });
+
+    describe('schedules', () => {
+      const schedule = (key: string, fireAt: string, extra: Partial<NewSchedule> = {}) =>
+        store.putSchedule({ key, flowId: 'deactivate', input: { employmentId: key }, fireAt, createdBy: 'run:run_1/schedule', at: at(0), ...extra });
+
+      it('keeps a schedule pending under its key, and lists pending ones by moment', async () => {
+        const put = await schedule('deactivate:e1', at(30), { timeZone: 'Asia/Shanghai' });
+        expect(put).toMatchObject({ key: 'deactivate:e1', flowId: 'deactivate', fireAt: at(30), status: 'pending', generation: 1, timeZone: 'Asia/Shanghai', createdAt: at(0) });
+        await schedule('deactivate:e2', at(10));
+        expect((await store.listSchedules({ status: ['pending'] })).map((x) => x.key)).toEqual(['deactivate:e2', 'deactivate:e1']);
+        expect(await store.getSchedule('deactivate:e1')).toEqual(put);
+        expect(await store.nextScheduleAt()).toBe(at(10));
+        expect(await store.pendingSchedules()).toBe(2);
+      });
+
+      it('replaces what a key held when it is scheduled again, and changes nothing when the same scheduler repeats itself', async () => {
+        await schedule('k', at(30));
+        const repeated = await schedule('k', at(30), { at: at(5) });
+        expect(repeated.generation).toBe(1);
+        const moved = await schedule('k', at(40), { createdBy: 'run:run_2/schedule', at: at(6) });
+        expect(moved).toMatchObject({ fireAt: at(40), generation: 2, createdBy: 'run:run_2/schedule', createdAt: at(0), updatedAt: at(6) });
+        expect(await store.listSchedules()).toHaveLength(1);
+      });
+
+      it('cancels and moves only a pending schedule', async () => {
+        await schedule('k', at(30));
+        expect(await store.moveSchedule('k', at(50), at(1))).toMatchObject({ fireAt: at(50), generation: 2, status: 'pending' });
+        expect(await store.cancelSchedule('k', at(2))).toMatchObject({ status: 'cancelled' });
+        expect(await store.cancelSchedule('k', at(3))).toBeUndefined();
+        expect(await store.moveSchedule('k', at(60), at(3))).toBeUndefined();
+        expect(await store.cancelSchedule('missing', at(3))).toBeUndefined();
+        expect(await store.dueSchedules(at(1000), 10)).toEqual([]);
+        // Scheduling a cancelled key again makes it pending again.
+        expect(await schedule('k', at(70), { at: at(4) })).toMatchObject({ status: 'pending', generation: 3 });
+      });
+
+      it('names due schedules earliest first and fires each generation once, with its run, in one write', async () => {
+        await schedule('a', at(5));
+        await schedule('b', at(3));
+        await schedule('c', at(90));
+        const due = await store.dueSchedules(at(5), 10);
+        expect(due.map((x) => x.key)).toEqual(['b', 'a']);
+        const run = aRun('run_sched_b', { flowId: 'deactivate' });
+        expect(await store.fireSchedule('b', 1, run)).toBe(true);
+        expect(await store.fireSchedule('b', 1, aRun('run_sched_b_again'))).toBe(false);
+        expect(await store.getRun('run_sched_b')).toEqual(run);
+        expect(await store.getRun('run_sched_b_again')).toBeUndefined();
+        expect(await store.getSchedule('b')).toMatchObject({ status: 'fired', runId: 'run_sched_b' });
+        // A schedule moved since it was read is not fired at its old generation.
+        await store.moveSchedule('a', at(6), at(5));
+        expect(await store.fireSchedule('a', 1, aRun('run_sched_a'))).toBe(false);
+        expect(await store.getRun('run_sched_a')).toBeUndefined();
+        expect((await store.dueSchedules(at(5), 10)).map((x) => x.key)).toEqual([]);
+      });
+
+      it('pages schedules by moment and filters by key prefix, flow and window', async () => {
+        for (const [key, minute] of [['deactivate:1', 5], ['deactivate:2', 5], ['remind:1', 4], ['deactivate:3', 9]] as const) await schedule(key, at(minute));
+        expect((await store.listSchedules({ keyPrefix: 'deactivate:' })).map((x) => x.key)).toEqual(['deactivate:1', 'deactivate:2', 'deactivate:3']);
+        expect((await store.listSchedules({ fireFrom: at(5), fireBefore: at(9) })).map((x) => x.key)).toEqual(['deactivate:1', 'deactivate:2']);
+        expect((await store.listSchedules({ limit: 2, after: { fireAt: at(5), key: 'deactivate:1' } })).map((x) => x.key)).toEqual(['deactivate:2', 'deactivate:3']);
+        expect(await store.listSchedules({ flowId: 'other' })).toEqual([]);
+      });
+    });
+
+    describe('counts', () => {
+      it('counts runs by flow and status, and waiting runs with the oldest one due', async () => {
+        await store.createRun(aRun('run_1', { flowId: 'a', status: 'succeeded' }));
+        await store.createRun(aRun('run_2', { flowId: 'a', status: 'succeeded' }));
+        await store.createRun(aRun('run_3', { flowId: 'b', status: 'waiting', waitingUntil: at(5) }));
+        await store.createRun(aRun('run_4', { flowId: 'b', status: 'waiting', waitingUntil: at(50) }));
+        const counts = await store.runsByFlowAndStatus();
+        expect([...counts].sort((x, y) => x.flowId.localeCompare(y.flowId))).toEqual([
+          { flowId: 'a', status: 'succeeded', count: 2 },
+          { flowId: 'b', status: 'waiting', count: 2 },
+        ]);
+        expect(await store.pendingWakeUps(at(10))).toEqual({ waiting: 2, oldestDue: at(5) });
+        expect(await store.pendingWakeUps(at(1))).toEqual({ waiting: 2, oldestDue: undefined });
       });
     });
 

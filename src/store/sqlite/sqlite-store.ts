@@ -4,7 +4,14 @@ import { dirname } from 'node:path';
 import { StoreUnavailableError } from '../../errors/index.js';
 import {
   TERMINAL_STATUSES,
+  type DeliveryQuery,
+  type DeliveryRecord,
+  type DispatchResult,
   type DueRun,
+  type RunCursor,
+  type ScheduleQuery,
+  type ScheduleRecord,
+  type Suspension,
   type JournalEntry,
   type RunQuery,
   type RunRecord,
@@ -12,7 +19,19 @@ import {
   type StepRecord,
   type StoredJournalEntry,
 } from '../records.js';
-import { RunExistsError, RunFencedError, RunNotFoundError, type RunClaim, type RunWrite, type Store } from '../store.js';
+import {
+  BusinessKeyTakenError,
+  RunExistsError,
+  RunFencedError,
+  RunNotFoundError,
+  type EventKeyQuery,
+  type NewDelivery,
+  type NewSchedule,
+  type RunClaim,
+  type RunWrite,
+  type Store,
+} from '../store.js';
+import { eventKeys } from '../event-keys.js';
 import { checkVersion, DatabaseTooNewError, migrate, sqliteMigrations } from './migrate.js';
 
 export interface SqliteStoreOptions {
@@ -45,13 +64,14 @@ interface RunRow {
   owner: string | null;
   leaseUntil: string | null;
   businessKey: string | null;
+  exclusiveKey: string | null;
   dueAt: string | null;
   wakeAt: string | null;
   body: string;
 }
 
 /** The indexed columns an update may change. */
-const CHANGEABLE = ['flowId', 'status', 'parentRunId', 'createdAt', 'owner', 'leaseUntil', 'businessKey', 'dueAt', 'wakeAt'] as const;
+const CHANGEABLE = ['flowId', 'status', 'parentRunId', 'createdAt', 'owner', 'leaseUntil', 'businessKey', 'exclusiveKey', 'dueAt', 'wakeAt'] as const;
 type Changeable = (typeof CHANGEABLE)[number];
 const COLUMN: Record<Changeable | 'body', string> = {
   flowId: 'flow_id',
@@ -61,6 +81,7 @@ const COLUMN: Record<Changeable | 'body', string> = {
   owner: 'owner',
   leaseUntil: 'lease_until',
   businessKey: 'business_key',
+  exclusiveKey: 'exclusive_key',
   dueAt: 'due_at',
   wakeAt: 'wake_at',
   body: 'body',
@@ -75,6 +96,7 @@ interface StoredRow {
   owner: string | null;
   lease_until: string | null;
   business_key: string | null;
+  exclusive_key: string | null;
   due_at: string | null;
   wake_at: string | null;
 }
@@ -126,12 +148,12 @@ export class SqliteStore implements Store {
       putFlow: db.prepare('INSERT OR IGNORE INTO flows (hash, content) VALUES (?, ?)'),
       getFlow: db.prepare<[string], { content: string }>('SELECT content FROM flows WHERE hash = ?'),
       insertRun: db.prepare<RunRow>(
-        `INSERT INTO runs (id, flow_id, status, parent_run_id, created_at, owner, lease_until, business_key, due_at, wake_at, body)
-         VALUES (@id, @flowId, @status, @parentRunId, @createdAt, @owner, @leaseUntil, @businessKey, @dueAt, @wakeAt, @body)`,
+        `INSERT INTO runs (id, flow_id, status, parent_run_id, created_at, owner, lease_until, business_key, exclusive_key, due_at, wake_at, body)
+         VALUES (@id, @flowId, @status, @parentRunId, @createdAt, @owner, @leaseUntil, @businessKey, @exclusiveKey, @dueAt, @wakeAt, @body)`,
       ),
       getRun: db.prepare<[string], { body: string }>('SELECT body FROM runs WHERE id = ?'),
       storedRun: db.prepare<[string], StoredRow>(
-        'SELECT body, flow_id, status, parent_run_id, created_at, owner, lease_until, business_key, due_at, wake_at FROM runs WHERE id = ?',
+        'SELECT body, flow_id, status, parent_run_id, created_at, owner, lease_until, business_key, exclusive_key, due_at, wake_at FROM runs WHERE id = ?',
       ),
       holder: db.prepare<[string], { status: RunStatus; owner: string | null }>('SELECT status, owner FROM runs WHERE id = ?'),
       listSteps: db.prepare<[string], { key: string; body: string }>(
@@ -156,6 +178,42 @@ export class SqliteStore implements Store {
       ),
       nextDue: db.prepare<[], { due_at: string }>('SELECT due_at FROM runs WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1'),
       nextLease: db.prepare<[], { due_at: string | null }>("SELECT min(coalesce(lease_until, '')) AS due_at FROM runs WHERE status = 'running'"),
+      exclusiveHolder: db.prepare<[string, string], { id: string }>('SELECT id FROM runs WHERE flow_id = ? AND exclusive_key = ?'),
+      deleteListens: db.prepare('DELETE FROM listens WHERE run_id = ?'),
+      insertListen: db.prepare('INSERT OR IGNORE INTO listens (source, type, path, value, run_id, step) VALUES (?, ?, ?, ?, ?, ?)'),
+      arrivedEvent: db.prepare<[string, string, string, string, string], { delivery_id: number }>(
+        'SELECT delivery_id FROM event_keys WHERE source = ? AND type = ? AND path = ? AND value = ? AND received_at >= ? LIMIT 1',
+      ),
+      insertDelivery: db.prepare<[string, string, string, string | null, string]>(
+        'INSERT INTO deliveries (source, received_at, outcome, dispatched_at, body) VALUES (?, ?, ?, ?, ?)',
+      ),
+      getDelivery: db.prepare<[number], DeliveryRow>('SELECT id, source, received_at, outcome, dispatched_at, body FROM deliveries WHERE id = ?'),
+      outbox: db.prepare<[number], DeliveryRow>(
+        "SELECT id, source, received_at, outcome, dispatched_at, body FROM deliveries WHERE outcome = 'accepted' AND dispatched_at IS NULL ORDER BY id LIMIT ?",
+      ),
+      markDispatched: db.prepare<[string, string, number]>('UPDATE deliveries SET dispatched_at = ?, body = ? WHERE id = ?'),
+      insertEventKey: db.prepare('INSERT OR IGNORE INTO event_keys (source, type, path, value, delivery_id, received_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      findEvents: db.prepare<[string, string, string, string, string, number], DeliveryRow>(
+        `SELECT d.id, d.source, d.received_at, d.outcome, d.dispatched_at, d.body FROM event_keys k JOIN deliveries d ON d.id = k.delivery_id
+         WHERE k.source = ? AND k.type = ? AND k.path = ? AND k.value = ? AND k.received_at >= ? ORDER BY k.delivery_id LIMIT ?`,
+      ),
+      listenersOf: db.prepare<[number], { run_id: string; step: string }>(
+        `SELECT DISTINCT l.run_id, l.step FROM event_keys k JOIN listens l
+           ON l.source = k.source AND l.type = k.type AND l.path = k.path AND l.value = k.value
+         WHERE k.delivery_id = ? ORDER BY l.run_id, l.step`,
+      ),
+      getSchedule: db.prepare<[string], { body: string }>('SELECT body FROM schedules WHERE key = ?'),
+      putSchedule: db.prepare<[string, string, string, string, string]>(
+        'INSERT OR REPLACE INTO schedules (key, flow_id, status, fire_at, body) VALUES (?, ?, ?, ?, ?)',
+      ),
+      dueSchedules: db.prepare<[string, number], { body: string }>(
+        "SELECT body FROM schedules WHERE status = 'pending' AND fire_at <= ? ORDER BY fire_at, key LIMIT ?",
+      ),
+      nextSchedule: db.prepare<[], { fire_at: string }>("SELECT fire_at FROM schedules WHERE status = 'pending' ORDER BY fire_at, key LIMIT 1"),
+      countPendingSchedules: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM schedules WHERE status = 'pending'"),
+      runCounts: db.prepare<[], { flow_id: string; status: RunStatus; n: number }>('SELECT flow_id, status, count(*) AS n FROM runs GROUP BY flow_id, status'),
+      waitingCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM runs WHERE status = 'waiting'"),
+      oldestDue: db.prepare<[string], { due_at: string | null }>('SELECT min(due_at) AS due_at FROM runs WHERE due_at IS NOT NULL AND due_at <= ?'),
       getIdem: db.prepare<[string, string], { value: string; expires_at: string }>(
         'SELECT value, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?',
       ),
@@ -190,7 +248,12 @@ export class SqliteStore implements Store {
         try {
           stmt.insertRun.run(rowOf(run, null));
         } catch (err) {
-          if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new RunExistsError(run.id);
+          const code = (err as { code?: string }).code;
+          if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new RunExistsError(run.id);
+          if (code === 'SQLITE_CONSTRAINT_UNIQUE' && run.businessKey !== undefined) {
+            const holder = stmt.exclusiveHolder.get(run.flowId, run.businessKey);
+            throw new BusinessKeyTakenError(run.flowId, run.businessKey, holder?.id ?? 'unknown');
+          }
           throw err;
         }
         journal(entries);
@@ -248,6 +311,81 @@ export class SqliteStore implements Store {
         putSteps(steps);
         journal(entries);
       }).immediate,
+      recordDelivery: db.transaction((delivery: NewDelivery): DeliveryRecord => {
+        let outcome: DeliveryRecord['outcome'] = delivery.outcome;
+        let reason = delivery.reason;
+        const event = delivery.event;
+        if (outcome === 'accepted' && event && delivery.dedupeUntil !== undefined) {
+          const seen = stmt.getSeen.get(delivery.source, event.id);
+          if (seen && seen.expires_at > delivery.receivedAt) {
+            outcome = 'duplicate';
+            reason = { code: 'duplicate', message: `event ${event.id} was delivered before` };
+          } else {
+            stmt.putSeen.run(delivery.source, event.id, delivery.dedupeUntil);
+          }
+        }
+        const body = { ...(reason ? { reason } : {}), ...(event ? { event } : {}) };
+        // Only an accepted event has anything to dispatch; the others are recorded as settled.
+        const dispatchedAt = outcome === 'accepted' ? null : delivery.receivedAt;
+        const id = Number(stmt.insertDelivery.run(delivery.source, delivery.receivedAt, outcome, dispatchedAt, JSON.stringify(body)).lastInsertRowid);
+        if (outcome === 'accepted' && event) {
+          for (const key of eventKeys(event)) stmt.insertEventKey.run(delivery.source, event.type, key.path, key.value, id, delivery.receivedAt);
+        }
+        return deliveryOf({ id, source: delivery.source, received_at: delivery.receivedAt, outcome, dispatched_at: dispatchedAt, body: JSON.stringify(body) });
+      }).immediate,
+      markDispatched: db.transaction((id: number, at: string, results: readonly DispatchResult[]) => {
+        const row = stmt.getDelivery.get(id);
+        if (!row) return;
+        stmt.markDispatched.run(at, JSON.stringify({ ...(JSON.parse(row.body) as object), dispatch: results }), id);
+      }).immediate,
+      putSchedule: db.transaction((schedule: NewSchedule): ScheduleRecord => {
+        const existing = stmt.getSchedule.get(schedule.key);
+        const previous = existing ? (JSON.parse(existing.body) as ScheduleRecord) : undefined;
+        const same =
+          previous?.status === 'pending' &&
+          previous.createdBy === schedule.createdBy &&
+          previous.fireAt === schedule.fireAt &&
+          previous.flowId === schedule.flowId &&
+          JSON.stringify(previous.input) === JSON.stringify(schedule.input ?? null);
+        if (previous && same) return previous;
+        const record: ScheduleRecord = {
+          key: schedule.key,
+          flowId: schedule.flowId,
+          input: schedule.input ?? null,
+          fireAt: schedule.fireAt,
+          ...(schedule.timeZone ? { timeZone: schedule.timeZone } : {}),
+          status: 'pending',
+          generation: (previous?.generation ?? 0) + 1,
+          createdAt: previous?.createdAt ?? schedule.at,
+          updatedAt: schedule.at,
+          createdBy: schedule.createdBy,
+        };
+        this.writeSchedule(record);
+        return record;
+      }).immediate,
+      changeSchedule: db.transaction((key: string, change: (s: ScheduleRecord) => ScheduleRecord): ScheduleRecord | undefined => {
+        const existing = stmt.getSchedule.get(key);
+        if (!existing) return undefined;
+        const record = JSON.parse(existing.body) as ScheduleRecord;
+        if (record.status !== 'pending') return undefined;
+        const next = change(record);
+        this.writeSchedule(next);
+        return next;
+      }).immediate,
+      fireSchedule: db.transaction((key: string, generation: number, run: RunRecord): boolean => {
+        const existing = stmt.getSchedule.get(key);
+        if (!existing) return false;
+        const record = JSON.parse(existing.body) as ScheduleRecord;
+        if (record.status !== 'pending' || record.generation !== generation) return false;
+        try {
+          this.tx.createRun(run, undefined);
+        } catch (err) {
+          // A run with this id exists: this generation fired before, in a write that marked nothing.
+          if (!(err instanceof RunExistsError)) throw err;
+        }
+        this.writeSchedule({ ...record, status: 'fired', runId: run.id, updatedAt: run.createdAt });
+        return true;
+      }).immediate,
       markEventSeen: db.transaction((source: string, eventId: string, expiresAt: string): boolean => {
         const existing = stmt.getSeen.get(source, eventId);
         if (existing && existing.expires_at > new Date().toISOString()) return false;
@@ -297,6 +435,9 @@ export class SqliteStore implements Store {
       where.push(`status IN (${query.status.map(() => '?').join(', ')})`);
       params.push(...query.status);
     }
+    if (query.createdFrom !== undefined) (where.push('created_at >= ?'), params.push(query.createdFrom));
+    if (query.createdBefore !== undefined) (where.push('created_at < ?'), params.push(query.createdBefore));
+    if (query.after) (where.push('(created_at < ? OR (created_at = ? AND id < ?))'), params.push(...cursorParams(query.after)));
     const sql = `SELECT body FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
     // SQLite reads a negative limit as none.
     params.push(query.limit ?? -1);
@@ -356,6 +497,105 @@ export class SqliteStore implements Store {
     return lease !== undefined && lease !== null && lease < due ? lease : due;
   }
 
+  async recordDelivery(delivery: NewDelivery): Promise<DeliveryRecord> {
+    return this.write(() => this.tx.recordDelivery(delivery));
+  }
+
+  async getDelivery(id: number): Promise<DeliveryRecord | undefined> {
+    const row = this.read(() => this.stmt.getDelivery.get(id));
+    return row ? deliveryOf(row) : undefined;
+  }
+
+  async listDeliveries(query: DeliveryQuery = {}): Promise<DeliveryRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.source !== undefined) (where.push('source = ?'), params.push(query.source));
+    if (query.outcome?.length) (where.push(`outcome IN (${query.outcome.map(() => '?').join(', ')})`), params.push(...query.outcome));
+    if (query.receivedFrom !== undefined) (where.push('received_at >= ?'), params.push(query.receivedFrom));
+    if (query.before !== undefined) (where.push('id < ?'), params.push(query.before));
+    params.push(query.limit ?? -1);
+    const sql = `SELECT id, source, received_at, outcome, dispatched_at, body FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return this.read(() => this.db.prepare<unknown[], DeliveryRow>(sql).all(...params)).map(deliveryOf);
+  }
+
+  async undispatchedDeliveries(limit: number): Promise<DeliveryRecord[]> {
+    return this.read(() => this.stmt.outbox.all(limit)).map(deliveryOf);
+  }
+
+  async markDispatched(id: number, at: string, results: readonly DispatchResult[]): Promise<void> {
+    this.write(() => this.tx.markDispatched(id, at, results));
+  }
+
+  async findEvents(query: EventKeyQuery): Promise<DeliveryRecord[]> {
+    return this.read(() => this.stmt.findEvents.all(query.source, query.type, query.path, query.value, query.receivedFrom, query.limit)).map(deliveryOf);
+  }
+
+  async listenersOf(deliveryId: number): Promise<{ runId: string; step: string }[]> {
+    return this.read(() => this.stmt.listenersOf.all(deliveryId)).map((row) => ({ runId: row.run_id, step: row.step }));
+  }
+
+  async putSchedule(schedule: NewSchedule): Promise<ScheduleRecord> {
+    return this.write(() => this.tx.putSchedule(schedule));
+  }
+
+  async cancelSchedule(key: string, at: string): Promise<ScheduleRecord | undefined> {
+    return this.write(() => this.tx.changeSchedule(key, (s) => ({ ...s, status: 'cancelled', updatedAt: at })));
+  }
+
+  async moveSchedule(key: string, fireAt: string, at: string): Promise<ScheduleRecord | undefined> {
+    return this.write(() => this.tx.changeSchedule(key, (s) => ({ ...s, fireAt, generation: s.generation + 1, updatedAt: at })));
+  }
+
+  async getSchedule(key: string): Promise<ScheduleRecord | undefined> {
+    const row = this.read(() => this.stmt.getSchedule.get(key));
+    return row ? (JSON.parse(row.body) as ScheduleRecord) : undefined;
+  }
+
+  async listSchedules(query: ScheduleQuery = {}): Promise<ScheduleRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.status?.length) (where.push(`status IN (${query.status.map(() => '?').join(', ')})`), params.push(...query.status));
+    if (query.flowId !== undefined) (where.push('flow_id = ?'), params.push(query.flowId));
+    if (query.keyPrefix !== undefined) {
+      const end = prefixEnd(query.keyPrefix);
+      where.push(end === undefined ? 'key >= ?' : 'key >= ? AND key < ?');
+      params.push(query.keyPrefix, ...(end === undefined ? [] : [end]));
+    }
+    if (query.fireFrom !== undefined) (where.push('fire_at >= ?'), params.push(query.fireFrom));
+    if (query.fireBefore !== undefined) (where.push('fire_at < ?'), params.push(query.fireBefore));
+    if (query.after) (where.push('(fire_at > ? OR (fire_at = ? AND key > ?))'), params.push(query.after.fireAt, query.after.fireAt, query.after.key));
+    params.push(query.limit ?? -1);
+    const sql = `SELECT body FROM schedules ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY fire_at, key LIMIT ?`;
+    return this.read(() => this.db.prepare<unknown[], { body: string }>(sql).all(...params)).map((row) => JSON.parse(row.body) as ScheduleRecord);
+  }
+
+  async dueSchedules(now: string, limit: number): Promise<ScheduleRecord[]> {
+    return this.read(() => this.stmt.dueSchedules.all(now, limit)).map((row) => JSON.parse(row.body) as ScheduleRecord);
+  }
+
+  async nextScheduleAt(): Promise<string | undefined> {
+    return this.read(() => this.stmt.nextSchedule.get())?.fire_at;
+  }
+
+  async fireSchedule(key: string, generation: number, run: RunRecord): Promise<boolean> {
+    return this.write(() => this.tx.fireSchedule(key, generation, run));
+  }
+
+  async runsByFlowAndStatus(): Promise<{ flowId: string; status: RunStatus; count: number }[]> {
+    return this.read(() => this.stmt.runCounts.all()).map((row) => ({ flowId: row.flow_id, status: row.status, count: row.n }));
+  }
+
+  async pendingSchedules(): Promise<number> {
+    return this.read(() => this.stmt.countPendingSchedules.get())?.n ?? 0;
+  }
+
+  async pendingWakeUps(now: string): Promise<{ waiting: number; oldestDue: string | undefined }> {
+    return this.read(() => ({
+      waiting: this.stmt.waitingCount.get()?.n ?? 0,
+      oldestDue: this.stmt.oldestDue.get(now)?.due_at ?? undefined,
+    }));
+  }
+
   async claimIdempotencyKey(scope: string, key: string, value: string, expiresAt: string): Promise<string | undefined> {
     return this.write(() => this.tx.claimIdempotencyKey(scope, key, value, expiresAt));
   }
@@ -393,8 +633,23 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
-  /** Writes a run over its stored row, setting only the columns that changed. */
+  /**
+   * Writes a run over its stored row, setting only the columns that changed, and keeps its
+   * listens in step with what it waits for. A run that parks listening for an event that has
+   * arrived already (since it began waiting) is woken at once: the delivery and the park are
+   * serialised, so one of them always sees the other.
+   */
   private writeRun(stored: StoredRow, run: RunRecord, wakeAt: string | null): void {
+    const listening = run.status === 'waiting' ? eventWaits(run.waitingFor) : [];
+    if (listening.length > 0 || (stored.status === 'waiting' && stored.body.includes('"kind":"event"'))) {
+      this.stmt.deleteListens.run(run.id);
+      for (const wait of listening) {
+        this.stmt.insertListen.run(wait.connection, wait.type, wait.path, wait.value, run.id, wait.step);
+        if (this.stmt.arrivedEvent.get(wait.connection, wait.type, wait.path, wait.value, wait.since)) {
+          wakeAt = wakeAt !== null && wakeAt < run.updatedAt ? wakeAt : run.updatedAt;
+        }
+      }
+    }
     const next = rowOf(run, wakeAt);
     const before: Record<Changeable, string | null> = {
       flowId: stored.flow_id,
@@ -404,6 +659,7 @@ export class SqliteStore implements Store {
       owner: stored.owner,
       leaseUntil: stored.lease_until,
       businessKey: stored.business_key,
+      exclusiveKey: stored.exclusive_key,
       dueAt: stored.due_at,
       wakeAt: stored.wake_at,
     };
@@ -418,6 +674,10 @@ export class SqliteStore implements Store {
     const params: Record<string, unknown> = { id: run.id, body: next.body };
     for (const column of changed) params[column] = next[column];
     statement.run(params);
+  }
+
+  private writeSchedule(record: ScheduleRecord): void {
+    this.stmt.putSchedule.run(record.key, record.flowId, record.status, record.fireAt, JSON.stringify(record));
   }
 
   /** Makes an unfinished run due at `at` unless it is due earlier; kept as its wake-up until its next claim. */
@@ -519,6 +779,7 @@ function rowOf(run: RunRecord, wakeAt: string | null): RunRow {
     owner: run.owner ?? null,
     leaseUntil: run.leaseUntil ?? null,
     businessKey: run.businessKey ?? null,
+    exclusiveKey: run.exclusiveKey && run.businessKey !== undefined && !terminal ? run.businessKey : null,
     dueAt: dueAtOf(run, wakeAt),
     wakeAt: terminal ? null : wakeAt,
     body: JSON.stringify(run),
@@ -554,6 +815,35 @@ function snapshotOf(file: string): Database.Database {
 /** Journal keys are `j:` and the sequence number in 12 digits, so they sort by number. */
 function seqOfKey(key: string | null | undefined): number {
   return key ? Number(key.slice(2)) : 0;
+}
+
+interface DeliveryRow {
+  id: number;
+  source: string;
+  received_at: string;
+  outcome: DeliveryRecord['outcome'];
+  dispatched_at: string | null;
+  body: string;
+}
+
+function deliveryOf(row: DeliveryRow): DeliveryRecord {
+  const body = JSON.parse(row.body) as Pick<DeliveryRecord, 'reason' | 'event' | 'dispatch'>;
+  return {
+    id: row.id,
+    source: row.source,
+    receivedAt: row.received_at,
+    outcome: row.outcome,
+    ...body,
+    ...(row.dispatched_at === null ? {} : { dispatchedAt: row.dispatched_at }),
+  };
+}
+
+function cursorParams(cursor: RunCursor): string[] {
+  return [cursor.createdAt, cursor.createdAt, cursor.id];
+}
+
+function eventWaits(waits: readonly Suspension[] | undefined): Extract<Suspension, { kind: 'event' }>[] {
+  return (waits ?? []).filter((w): w is Extract<Suspension, { kind: 'event' }> => w.kind === 'event');
 }
 
 /** A step's JSON without its key, which the row holds already: a run's checkpoints take fewer pages. */
