@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ajv, compileSchema } from '../schemas.js';
-import type { CompiledFlow } from './compiled-flow.js';
+import type { CompiledFlow, CompiledTrigger } from './compiled-flow.js';
+import { parseDuration } from './retry/duration.js';
+import { cronProblem, isTimeZone } from './validate/time-checks.js';
+import { eventSourceProblems } from './validate/event-source.js';
 import { compileValue, escapePointer, holdsExpression, TemplateCompileError, type CompiledValue } from './expressions/template.js';
 import type { FlowDefinition, RetryPolicy, Trigger } from './flow-types.js';
 import { resolveRetryPolicy } from './retry/retry-policy.js';
@@ -8,7 +11,6 @@ import { childBlocksOf, stepKind } from './steps/index.js';
 import type { ChildBlock, CompiledStep, CompileEnvironment, Step, StepCompileContext } from './steps/step-kind.js';
 import { closest } from './validate/did-you-mean.js';
 import { schemaDiagnostics } from './validate/schema-errors.js';
-import { unknownConnection } from './validate/unknown-connection.js';
 
 export type { CompileEnvironment } from './steps/step-kind.js';
 
@@ -48,7 +50,8 @@ export function compileFlow(definition: FlowDefinition, env: CompileEnvironment)
   if (definition.input !== undefined) checkInputSchema(definition.input, diagnostics);
   const flowRetry = definition.retry ? resolveRetryPolicy(definition.retry) : undefined;
   const compiler = new StepCompiler(env, diagnostics, places, flowRetry);
-  definition.triggers?.forEach((trigger, i) => compiler.trigger(trigger, `/triggers/${i}`));
+  const triggers = (definition.triggers ?? []).map((trigger, i) => compiler.trigger(trigger, `/triggers/${i}`));
+  const businessKey = definition.businessKey === undefined ? undefined : compiler.value(definition.businessKey, '/businessKey', new Set(), []);
   const steps = compiler.block(definition.steps, '/steps', new Set(), []);
   const output =
     definition.output === undefined
@@ -58,7 +61,7 @@ export function compileFlow(definition: FlowDefinition, env: CompileEnvironment)
   const content = JSON.stringify(definition);
   const subFlows = [...new Set(allSteps(definition.steps).flatMap((s) => stepKind(s.kind).startsFlows?.(s) ?? []))];
   return {
-    flow: { definition, content, hash: hashFlowContent(content), steps, output, subFlows },
+    flow: { definition, content, hash: hashFlowContent(content), steps, output, subFlows, triggers, businessKey, onDuplicate: definition.onDuplicate ?? 'skip' },
     diagnostics,
   };
 }
@@ -242,32 +245,25 @@ class StepCompiler {
     return this.value(until, pointer, visible, enclosing);
   }
 
-  /** An event trigger must name a connection whose connector delivers that event. */
-  trigger(trigger: Trigger, pointer: string): void {
-    if (trigger.kind !== 'event') return;
-    if (trigger.when !== undefined) this.value(trigger.when, `${pointer}/when`, new Set(), []);
-    const connection = this.env.connections[trigger.connection];
-    if (!connection) {
-      this.diagnostics.push({ pointer: `${pointer}/connection`, message: unknownConnection(trigger.connection, this.env.connections) });
-      return;
-    }
-    const connector = this.env.connectors.get(connection.connector);
-    if (!connector) {
-      this.diagnostics.push({
-        pointer: `${pointer}/connection`,
-        message: `connection "${trigger.connection}" is for connector "${connection.connector}", which is not installed`,
-      });
-      return;
-    }
-    // One Lark app delivers the events of every Lark product its connection serves.
-    const served = this.env.connectors.list().filter((m) => this.env.connectors.shareConnections(connection.connector, m.id));
-    const events = served.flatMap((m) => Object.keys(m.events ?? {}));
-    if (!events.includes(trigger.event)) {
-      const suggestion = closest(trigger.event, events);
-      this.diagnostics.push({
-        pointer: `${pointer}/event`,
-        message: `connection "${trigger.connection}" delivers no event "${trigger.event}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}: \`staffwire connectors show ${connector.manifest.id}\` lists the events`,
-      });
+  /** A trigger, checked: an event trigger names an event its connection delivers, a cron a valid schedule and zone. */
+  trigger(trigger: Trigger, pointer: string): CompiledTrigger {
+    switch (trigger.kind) {
+      case 'manual':
+        return trigger;
+      case 'event': {
+        for (const p of eventSourceProblems(this.env, trigger.connection, trigger.event)) this.diagnostics.push({ pointer: `${pointer}/${p.field}`, message: p.message });
+        const when = trigger.when === undefined ? undefined : this.value(trigger.when, `${pointer}/when`, new Set(), []);
+        return { kind: 'event', connection: trigger.connection, event: trigger.event, when };
+      }
+      case 'cron': {
+        const timeZone = trigger.timeZone ?? 'UTC';
+        if (!isTimeZone(timeZone)) this.diagnostics.push({ pointer: `${pointer}/timeZone`, message: `"${timeZone}" is not an IANA time zone, such as Asia/Shanghai or America/Los_Angeles` });
+        const problem = cronProblem(trigger.schedule, timeZone);
+        if (problem) this.diagnostics.push({ pointer: `${pointer}/schedule`, message: problem });
+        return { kind: 'cron', schedule: trigger.schedule, timeZone, missed: trigger.missed ?? 'skip', input: trigger.input };
+      }
+      case 'hook':
+        return { kind: 'hook', secretEnv: trigger.secret.env, respondWithinMs: parseDuration(trigger.respond?.waitUpTo) };
     }
   }
 }

@@ -14,4 +14,14 @@ export interface CompiledFlow {
   output: CompiledValue | undefined;
   /** Ids of the flows its `run` steps start. */
   subFlows: string[];
+  triggers: CompiledTrigger[];
+  /** Evaluated on the input ($input) when a run is started. */
+  businessKey: CompiledValue | undefined;
+  onDuplicate: 'skip' | 'start';
 }
+
+export type CompiledTrigger =
+  | { kind: 'manual' }
+  | { kind: 'event'; connection: string; event: string; when: CompiledValue | undefined }
+  | { kind: 'cron'; schedule: string; timeZone: string; missed: 'skip' | 'once'; input: unknown }
+  | { kind: 'hook'; secretEnv: string; respondWithinMs: number | undefined };

@@ -19,7 +19,9 @@ export interface RetryPolicy {
 
 export type Trigger =
   | { kind: 'manual' }
-  | { kind: 'event'; connection: string; event: string; when?: string };
+  | { kind: 'event'; connection: string; event: string; when?: string }
+  | { kind: 'cron'; schedule: string; timeZone?: string; missed?: 'skip' | 'once'; input?: unknown }
+  | { kind: 'hook'; secret: { env: string }; respond?: { waitUpTo?: Duration } };
 
 export type { Step, StepKindName as StepKind } from './steps/step-kind.js';
 export { STEP_KINDS } from './steps/index.js';
@@ -32,6 +34,10 @@ export interface FlowDefinition {
   version: string;
   input?: Record<string, unknown>;
   triggers?: Trigger[];
+  /** A key from the business for each run, from $input (e.g. the offer id). */
+  businessKey?: string;
+  /** What a second trigger with the same business key does while a run with it is unfinished. Default skip. */
+  onDuplicate?: 'skip' | 'start';
   retry?: RetryPolicy;
   output?: unknown;
   steps: Step[];

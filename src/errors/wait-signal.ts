@@ -24,5 +24,12 @@ export class WaitSignal extends Error {
 }
 
 function describe(wait: Suspension): string {
-  return wait.kind === 'moment' ? `${wait.reason} of ${wait.step} until ${wait.until}` : `sub-flow run ${wait.runId}`;
+  switch (wait.kind) {
+    case 'moment':
+      return `${wait.reason} of ${wait.step} until ${wait.until}`;
+    case 'child':
+      return `sub-flow run ${wait.runId}`;
+    case 'event':
+      return `${wait.type} from ${wait.connection} with ${wait.path} = ${wait.value}${wait.until ? ` until ${wait.until}` : ''}`;
+  }
 }

@@ -100,6 +100,8 @@ export interface EventStore {
   findEvents(query: EventKeyQuery): Promise<DeliveryRecord[]>;
   /** The runs waiting for an event like this delivery's (same source and type, a key of it). */
   listenersOf(deliveryId: number): Promise<{ runId: string; step: string }[]>;
+  /** Makes these unfinished runs due at `at` unless due earlier, as `RunWrite.wake` does: an event woke them. */
+  wakeRuns(runIds: readonly string[], at: string): Promise<void>;
 }
 
 /** One-off future runs by business key. */

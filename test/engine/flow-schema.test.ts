@@ -65,6 +65,9 @@ const STEP_FIELDS: { [K in StepKind]: { required: string[]; optional: string[] }
   run: fieldsOf<StepOf<'run'>>()({ required: ['id', 'kind', 'flow'], optional: [...common, 'input'] }),
   raise: fieldsOf<StepOf<'raise'>>()({ required: ['id', 'kind', 'error'], optional: ['description', 'message'] }),
   return: fieldsOf<StepOf<'return'>>()({ required: ['id', 'kind'], optional: ['description', 'output'] }),
+  schedule: fieldsOf<StepOf<'schedule'>>()({ required: ['id', 'kind', 'key', 'flow', 'at'], optional: [...common, 'input', 'timeZone'] }),
+  unschedule: fieldsOf<StepOf<'unschedule'>>()({ required: ['id', 'kind', 'key'], optional: common }),
+  listen: fieldsOf<StepOf<'listen'>>()({ required: ['id', 'kind', 'connection', 'event', 'key', 'match'], optional: ['description', 'when', 'timeout', 'timeoutError'] }),
 };
 
 const sorted = (values: Iterable<unknown>) => [...values].map(String).sort();
@@ -103,7 +106,7 @@ describe('flow-types.ts against flow.schema.json', () => {
       schema,
       fieldsOf<FlowDefinition>()({
         required: ['id', 'version', 'steps'],
-        optional: ['$schema', 'name', 'description', 'input', 'triggers', 'retry', 'output'],
+        optional: ['$schema', 'name', 'description', 'input', 'triggers', 'businessKey', 'onDuplicate', 'retry', 'output'],
       }),
     );
   });
@@ -119,7 +122,12 @@ describe('flow-types.ts against flow.schema.json', () => {
   it('the triggers have the same kinds and fields in both', () => {
     const branches = branchesByKind(def('trigger'));
 
-    expect(sorted(branches.keys())).toEqual(['event', 'manual']);
+    expect(sorted(branches.keys())).toEqual(['cron', 'event', 'hook', 'manual']);
+    expectSameFields(
+      branches.get('cron') ?? {},
+      fieldsOf<Extract<Trigger, { kind: 'cron' }>>()({ required: ['kind', 'schedule'], optional: ['timeZone', 'missed', 'input'] }),
+    );
+    expectSameFields(branches.get('hook') ?? {}, fieldsOf<Extract<Trigger, { kind: 'hook' }>>()({ required: ['kind', 'secret'], optional: ['respond'] }));
     expectSameFields(branches.get('manual') ?? {}, fieldsOf<Extract<Trigger, { kind: 'manual' }>>()({ required: ['kind'], optional: [] }));
     expectSameFields(
       branches.get('event') ?? {},

@@ -744,6 +744,13 @@ export function describeStoreContract<S extends Store>(
         ]);
       });
 
+      it('wakes the runs an event concerns, each at once', async () => {
+        await store.createRun(aRun('run_a'));
+        await store.updateRun('run_a', { status: 'waiting', waitingFor: [listen('env-1')], waitingUntil: at(600) });
+        await store.wakeRuns(['run_a', 'run_missing'], at(3));
+        expect(await store.dueRuns(at(3), 10)).toEqual([{ id: 'run_a', dueAt: at(3) }]);
+      });
+
       it('stops listening once the run stops waiting', async () => {
         await store.createRun(aRun('run_a'));
         await store.updateRun('run_a', { status: 'waiting', waitingFor: [listen('env-1')] });

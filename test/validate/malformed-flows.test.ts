@@ -81,7 +81,7 @@ const expected: Record<string, string[]> = {
   'event-trigger-unknown-event.json': [
     '5:44  /triggers/0/event  connection "hr" delivers no event "offer.accepted": `staffwire connectors show http` lists the events',
     '5:98  /triggers/0/when  invalid expression: Unexpected end of expression (JSONata S0207)',
-    '6:24  /triggers/1/connection  unknown connection "recruiting": add it under "connections" in staffwire.config.json (configured: hr, other)',
+    '6:24  /triggers/1/connection  unknown connection "recruiting": add it under "connections" in staffwire.config.json (configured: hr, other, esign)',
   ],
   'event-trigger-without-event.json': [
     '6:5  /triggers/1  missing required property "event"',
@@ -132,7 +132,7 @@ const expected: Record<string, string[]> = {
     '5:5  /steps/0  missing required property "id"',
   ],
   'missing-step-kind.json': [
-    '5:5  /steps/0  missing required property "kind" (kinds: call, set, switch, for, parallel, try, wait, run, raise, return)',
+    '5:5  /steps/0  missing required property "kind" (kinds: call, set, switch, for, parallel, try, wait, run, raise, return, schedule, unschedule, listen)',
   ],
   'missing-steps.json': [
     '1:1  /  missing required property "steps"',
@@ -206,7 +206,7 @@ const expected: Record<string, string[]> = {
     '12:88  /steps/0/with/body/total  invalid expression: Syntax error: 12 (JSONata S0201)',
   ],
   'several-problems.json': [
-    '9:7  /steps/0/connection  unknown connection "core_hr": add it under "connections" in staffwire.config.json (configured: hr, other)',
+    '9:7  /steps/0/connection  unknown connection "core_hr": add it under "connections" in staffwire.config.json (configured: hr, other, esign)',
     '10:55  /steps/0/with/method  expected one of "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", got string "get"',
     '13:7  /steps/1/id  step id "fetch" is already used at /steps/0',
     '15:69  /steps/1/values/bad  invalid expression: The symbol "]" cannot be used as a unary operator (JSONata S0211)',
@@ -242,7 +242,7 @@ const expected: Record<string, string[]> = {
     '8:7  /steps/0/action  connector "http" has no action "get" (actions: request)',
   ],
   'unknown-connection.json': [
-    '9:7  /steps/0/connection  unknown connection "core_hr": add it under "connections" in staffwire.config.json (configured: hr, other)',
+    '9:7  /steps/0/connection  unknown connection "core_hr": add it under "connections" in staffwire.config.json (configured: hr, other, esign)',
   ],
   'unknown-connector.json': [
     '8:7  /steps/0/action  unknown connector "workday": `staffwire connectors list` shows the installed ones',
@@ -251,7 +251,7 @@ const expected: Record<string, string[]> = {
     '10:37  /steps/0/with/timeout  unknown property "timeout" (did you mean "timeoutMs"?)',
   ],
   'unknown-step-kind.json': [
-    '5:22  /steps/0/kind  unknown kind "assign" (kinds: call, set, switch, for, parallel, try, wait, run, raise, return)',
+    '5:22  /steps/0/kind  unknown kind "assign" (kinds: call, set, switch, for, parallel, try, wait, run, raise, return, schedule, unschedule, listen)',
   ],
   'unknown-step-property.json': [
     '9:7  /steps/0/input  unknown property "input" (a call step may have: id, kind, description, retry, action, connection, with)',
@@ -260,7 +260,7 @@ const expected: Record<string, string[]> = {
     '4:3  /trigger  unknown property "trigger" (did you mean "triggers"?)',
   ],
   'unknown-trigger-kind.json': [
-    '4:18  /triggers/0/kind  unknown kind "cron" (kinds: manual, event)',
+    '4:18  /triggers/0/kind  unknown kind "webhook" (kinds: manual, event, cron, hook)',
   ],
   'unquoted-property-name.json': [
     '5:7  /  invalid JSON: property name id needs double quotes ("id")',
@@ -276,6 +276,16 @@ const expected: Record<string, string[]> = {
   ],
   'version-not-a-string.json': [
     '3:3  /version  expected a string, got number (2)',
+  ],
+  'bad-cron-and-zone.json': [
+    '5:23  /triggers/0/schedule  "0 25 * * *" is not a cron expression: CronPattern: Invalid value for hour: 25',
+    '6:48  /triggers/1/timeZone  "Mars/Olympus" is not an IANA time zone, such as Asia/Shanghai or America/Los_Angeles',
+  ],
+  'listen-unknown-event.json': [
+    '5:64  /steps/0/event  connection "esign" delivers no event "envelope-complete" (did you mean "envelope-completed"?): `staffwire connectors show docusign` lists the events',
+  ],
+  'schedule-at-without-zone.json': [
+    '5:87  /steps/0/at  "2030-01-01T00:00:00" has no time zone: add Z for UTC or an offset such as +08:00',
   ],
   'wait-with-for-and-until.json': [
     '5:5  /steps/0  has both "for" and "until"; keep only one',
@@ -297,6 +307,7 @@ beforeAll(async () => {
     connections: {
       hr: { connector: 'http', baseUrl: 'http://127.0.0.1:1' },
       other: { connector: 'not-http' },
+      esign: { connector: 'docusign' },
     },
     limits: { timeoutMs: 1000, maxDepth: 500, maxSequence: 1_000_000 },
   };

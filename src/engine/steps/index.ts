@@ -1,17 +1,34 @@
 import { callStep } from './call-step.js';
+import { listenStep } from './listen-step.js';
 import { forStep } from './for-step.js';
 import { parallelStep } from './parallel-step.js';
 import { raiseStep } from './raise-step.js';
 import { returnStep } from './return-step.js';
 import { runStep } from './run-step.js';
+import { scheduleStep } from './schedule-step.js';
 import { setStep } from './set-step.js';
 import type { CompiledStep, Step, StepKind, StepKindName } from './step-kind.js';
 import { switchStep } from './switch-step.js';
 import { tryStep } from './try-step.js';
+import { unscheduleStep } from './unschedule-step.js';
 import { waitStep } from './wait-step.js';
 
 /** Every step kind. Adding one: its module, a line here, its fragment in schemas/flow.schema.json. */
-const STEP_KIND_MODULES = [callStep, setStep, switchStep, forStep, parallelStep, tryStep, waitStep, runStep, raiseStep, returnStep] as const;
+const STEP_KIND_MODULES = [
+  callStep,
+  setStep,
+  switchStep,
+  forStep,
+  parallelStep,
+  tryStep,
+  waitStep,
+  runStep,
+  raiseStep,
+  returnStep,
+  scheduleStep,
+  unscheduleStep,
+  listenStep,
+] as const;
 
 type Listed = (typeof STEP_KIND_MODULES)[number]['kind'];
 // A kind whose module declares its types but is missing above fails to compile here.

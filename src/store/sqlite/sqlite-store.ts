@@ -534,6 +534,14 @@ export class SqliteStore implements Store {
     return this.read(() => this.stmt.listenersOf.all(deliveryId)).map((row) => ({ runId: row.run_id, step: row.step }));
   }
 
+  async wakeRuns(runIds: readonly string[], at: string): Promise<void> {
+    this.write(() =>
+      this.db.transaction(() => {
+        for (const id of runIds) this.wakeRun(id, at);
+      }).immediate(),
+    );
+  }
+
   async putSchedule(schedule: NewSchedule): Promise<ScheduleRecord> {
     return this.write(() => this.tx.putSchedule(schedule));
   }

@@ -1,0 +1,67 @@
+import { InputError } from '../../errors/index.js';
+import type { CompiledValue } from '../expressions/template.js';
+import type { StepExecutor } from './step-context.js';
+import type { CompiledStepBase, RetryableStepBase, StepKind } from './step-kind.js';
+
+export interface ScheduleStep extends RetryableStepBase {
+  kind: 'schedule';
+  key: string;
+  flow: string;
+  input?: unknown;
+  at: string;
+  timeZone?: string;
+}
+
+export interface CompiledSchedule extends CompiledStepBase<'schedule'> {
+  key: CompiledValue;
+  flow: string;
+  input: CompiledValue;
+  at: CompiledValue;
+  timeZone: string | undefined;
+}
+
+declare module './step-kind.js' {
+  interface StepDefinitions {
+    schedule: ScheduleStep;
+  }
+  interface CompiledSteps {
+    schedule: CompiledSchedule;
+  }
+}
+
+/**
+ * Schedules flow `flow` with `input` at moment `at` under business key `key`, replacing what
+ * the key held. Repeating the step (a crash, a retry) puts the same schedule again, which
+ * changes nothing. Output `{ key, fireAt, generation }`.
+ */
+const executeSchedule: StepExecutor<CompiledSchedule> = async (step, frame, { execution, path }) => {
+  const key = await execution.evaluate(step.key, frame.scope);
+  if (typeof key !== 'string' || key === '') throw new InputError(`"key" must give a non-empty string, got ${JSON.stringify(key)}`, 'schedule.invalid_key');
+  const at = await execution.evaluate(step.at, frame.scope);
+  const moment = typeof at === 'string' || typeof at === 'number' ? new Date(at) : undefined;
+  if (!moment || Number.isNaN(moment.getTime())) throw new InputError(`"at" must give a timestamp, got ${JSON.stringify(at)}`, 'schedule.invalid_at');
+  const services = execution.services;
+  const scheduled = await services.store.putSchedule({
+    key,
+    flowId: step.flow,
+    input: (await execution.evaluate(step.input, frame.scope)) ?? null,
+    fireAt: moment.toISOString(),
+    ...(step.timeZone ? { timeZone: step.timeZone } : {}),
+    createdBy: `run:${execution.run.id}/${path}`,
+    at: services.now().toISOString(),
+  });
+  return { key: scheduled.key, fireAt: scheduled.fireAt, generation: scheduled.generation };
+};
+
+export const scheduleStep: StepKind<ScheduleStep, CompiledSchedule> = {
+  kind: 'schedule',
+  nature: () => 'effect',
+  compile: (step, pointer, c) => ({
+    key: c.value(step.key, `${pointer}/key`),
+    flow: step.flow,
+    input: c.value(step.input ?? {}, `${pointer}/input`),
+    at: c.timestamp(step.at, `${pointer}/at`),
+    timeZone: step.timeZone,
+  }),
+  execute: executeSchedule,
+};
