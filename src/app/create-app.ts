@@ -10,6 +10,7 @@ import { Engine } from '../engine/engine.js';
 import { FlowFiles } from '../engine/flow-files.js';
 import { createLogger } from '../log/logger.js';
 import { EmbeddedRuntime } from '../runtime/embedded-runtime.js';
+import { EventDispatcher } from '../events/event-dispatcher.js';
 import type { StepRecord } from '../store/records.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
@@ -24,8 +25,22 @@ export interface App {
   store: Store;
   engine: Engine;
   runtime: EmbeddedRuntime;
-  /** Stops the runtime (runs in flight park or finish), then closes the store. */
+  /** Dispatches persisted webhook deliveries to the flows and listeners they concern. */
+  dispatcher: EventDispatcher;
+  /**
+   * Starts the work a long-running process does in the background: executing due runs (the
+   * runtime), and the other background tasks. `staffwire serve` calls it; one-shot commands don't.
+   */
+  start(): Promise<void>;
+  /** Stops what `start` started (runs in flight park or finish), then closes the store. */
   close(): Promise<void>;
+}
+
+/** Work a long-running process keeps doing: looking at the store and acting on what fell due. */
+export interface BackgroundTask {
+  start(): Promise<void>;
+  /** Stops taking new work and waits for work under way. */
+  stop(): Promise<void>;
 }
 
 export interface AppOptions {
@@ -65,6 +80,9 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
     ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
   });
   const runtime = new EmbeddedRuntime(engine, { concurrency: config.limits.concurrency, log });
+  const dispatcher = new EventDispatcher({ store, engine, flows, clock, log, onWork: () => void runtime.poll() });
+  const background: BackgroundTask[] = [runtime, dispatcher];
+  let started: BackgroundTask[] = [];
   return {
     config,
     clock,
@@ -74,8 +92,17 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
     store,
     engine,
     runtime,
+    dispatcher,
+    async start() {
+      for (const task of background) {
+        await task.start();
+        started.push(task);
+      }
+    },
     async close() {
-      await runtime.stop();
+      // The runtime may be used without start() (one-shot commands submit to it directly).
+      for (const task of new Set([...started.reverse(), runtime])) await task.stop();
+      started = [];
       await store.close();
       log.flush();
     },

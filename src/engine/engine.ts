@@ -126,6 +126,17 @@ export class Engine {
 
   /** Records a queued run pinned to this exact flow content. Bad input fails here, creating nothing. */
   async startRun(flow: CompiledFlow, input: unknown, options: StartRunOptions = {}): Promise<RunRecord> {
+    const run = await this.prepareRun(flow, input, options);
+    await this.store.createRun(run);
+    return run;
+  }
+
+  /**
+   * The run `startRun` would create, checked and with its flow stored, for a caller that creates
+   * it in a write of its own (a schedule fires its run and marks itself fired in one). The input
+   * must satisfy the flow's schema; the business key comes from the flow's `businessKey`.
+   */
+  async prepareRun(flow: CompiledFlow, input: unknown, options: StartRunOptions = {}): Promise<RunRecord> {
     const tooDeep = findTooDeepPointerInValue(input, MAX_JSON_DEPTH);
     if (tooDeep !== undefined) {
       throw new InputError(`input of flow ${flow.definition.id} is nested deeper than ${MAX_JSON_DEPTH} levels (at ${tooDeep})`, 'json.too_deep');
@@ -137,11 +148,12 @@ export class Engine {
         throw new InputError(`input of flow ${flow.definition.id} is invalid: ${problems.join('; ')}`, 'flow.invalid_input');
       }
     }
+    const businessKey = options.businessKey ?? (await this.businessKeyOf(flow, input));
     await this.storeFlow(flow);
     const subFlows = options.subFlows ?? (await this.pinSubFlows(flow));
     const now = this.services.now();
     const at = now.toISOString();
-    const run: RunRecord = {
+    return {
       id: options.runId ?? newRunId(now),
       flowId: flow.definition.id,
       flowVersion: flow.definition.version,
@@ -155,11 +167,27 @@ export class Engine {
         : {}),
       ...(options.parentRunId ? { parentRunId: options.parentRunId, parentStepPath: options.parentStepPath } : {}),
       ...(Object.keys(subFlows).length > 0 ? { subFlows } : {}),
-      ...(options.businessKey !== undefined ? { businessKey: options.businessKey } : {}),
+      ...(businessKey !== undefined ? { businessKey, ...(flow.onDuplicate === 'skip' ? { exclusiveKey: true } : {}) } : {}),
       createdBy: options.actor ?? 'engine',
     };
-    await this.store.createRun(run);
-    return run;
+  }
+
+  /** The flow's business key for this input; a key that cannot be computed refuses the input. */
+  private async businessKeyOf(flow: CompiledFlow, input: unknown): Promise<string | undefined> {
+    if (!flow.businessKey) return undefined;
+    let key: unknown;
+    try {
+      key = await flow.businessKey.evaluate({ input, steps: {}, run: { id: '', flowId: flow.definition.id, flowVersion: flow.definition.version, startedAt: '' } });
+    } catch (err) {
+      throw new InputError(`the business key of flow ${flow.definition.id} cannot be computed from this input: ${(err as Error).message}`, 'flow.invalid_business_key');
+    }
+    if (key === undefined || key === null || key === '') {
+      throw new InputError(`the business key of flow ${flow.definition.id} is empty for this input (businessKey: ${flow.definition.businessKey})`, 'flow.invalid_business_key');
+    }
+    if (typeof key !== 'string' && typeof key !== 'number') {
+      throw new InputError(`the business key of flow ${flow.definition.id} must be a string or number, got ${JSON.stringify(key)}`, 'flow.invalid_business_key');
+    }
+    return String(key);
   }
 
   /**

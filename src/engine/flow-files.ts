@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors/index.js';
 import { decodeJsonText } from '../json/json-text.js';
@@ -7,7 +7,15 @@ import type { FlowDefinition } from './flow-types.js';
 
 /** Flows found as *.json files in the configured folders, by their id. */
 export class FlowFiles implements FlowCatalog {
+  /** Parsed files by path, reused while the file's size and modification time stay the same. */
+  private readonly parsed = new Map<string, { stamp: string; definition: FlowDefinition | undefined }>();
+
   constructor(private readonly dirs: string[]) {}
+
+  /** Every readable flow in the folders, as they are now: a background task lists them to see what triggers what. */
+  list(): { id: string; file: string; definition: FlowDefinition }[] {
+    return this.files();
+  }
 
   async get(id: string): Promise<FlowDefinition | undefined> {
     return this.files().find((f) => f.id === id)?.definition;
@@ -24,15 +32,33 @@ export class FlowFiles implements FlowCatalog {
       if (!existsSync(dir)) continue;
       for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
         const file = join(dir, name);
-        try {
-          const definition = JSON.parse(decodeJsonText(readFileSync(file), file)) as FlowDefinition;
-          if (typeof definition?.id === 'string') found.push({ id: definition.id, file, definition });
-        } catch {
-          // Not a readable flow (not JSON, not UTF-8, too deep): `staffwire validate` reports it; lookups by id skip it.
-        }
+        const definition = this.read(file);
+        if (definition) found.push({ id: definition.id, file, definition });
       }
     }
     return found;
+  }
+
+  private read(file: string): FlowDefinition | undefined {
+    let stamp: string;
+    try {
+      const stat = statSync(file);
+      stamp = `${stat.size}:${stat.mtimeMs}`;
+    } catch {
+      return undefined;
+    }
+    const cached = this.parsed.get(file);
+    if (cached?.stamp === stamp) return cached.definition;
+    let definition: FlowDefinition | undefined;
+    try {
+      const parsed = JSON.parse(decodeJsonText(readFileSync(file), file)) as FlowDefinition;
+      definition = typeof parsed?.id === 'string' ? parsed : undefined;
+    } catch {
+      // Not a readable flow (not JSON, not UTF-8, too deep): `staffwire validate` reports it; lookups by id skip it.
+      definition = undefined;
+    }
+    this.parsed.set(file, { stamp, definition });
+    return definition;
   }
 }
 

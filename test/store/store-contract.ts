@@ -617,6 +617,11 @@ export function describeStoreContract<S extends Store>(
         expect(await store.getRun('run_2')).toBeUndefined();
       });
 
+      it('says a run created again is the same run, not a second holder of its key', async () => {
+        await store.createRun(aRun('run_1', { businessKey: 'offer-7', exclusiveKey: true }));
+        await expect(store.createRun(aRun('run_1', { businessKey: 'offer-7', exclusiveKey: true }))).rejects.toBeInstanceOf(RunExistsError);
+      });
+
       it('lets the key be taken again once the run holding it has finished, and by other flows and keys meanwhile', async () => {
         await store.createRun(aRun('run_1', { businessKey: 'offer-7', exclusiveKey: true }));
         await store.createRun(aRun('run_other_flow', { flowId: 'other', businessKey: 'offer-7', exclusiveKey: true }));

@@ -252,6 +252,8 @@ export class SqliteStore implements Store {
           if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new RunExistsError(run.id);
           if (code === 'SQLITE_CONSTRAINT_UNIQUE' && run.businessKey !== undefined) {
             const holder = stmt.exclusiveHolder.get(run.flowId, run.businessKey);
+            // The run itself holds the key: it is the same run created again.
+            if (holder?.id === run.id) throw new RunExistsError(run.id);
             throw new BusinessKeyTakenError(run.flowId, run.businessKey, holder?.id ?? 'unknown');
           }
           throw err;

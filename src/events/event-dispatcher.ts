@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { BackgroundTask } from '../app/create-app.js';
+import type { Clock } from '../clock/clock.js';
+import type { CompiledFlow } from '../engine/compiled-flow.js';
+import type { Engine } from '../engine/engine.js';
+import type { FlowFiles } from '../engine/flow-files.js';
+import { isTruthy } from '../engine/steps/switch-step.js';
+import { StaffwireError } from '../errors/index.js';
+import type { DeliveryRecord, DispatchResult, EventRecord } from '../store/records.js';
+import { BusinessKeyTakenError, RunExistsError, type Store } from '../store/store.js';
+
+export interface EventDispatcherOptions {
+  store: Store;
+  engine: Engine;
+  flows: FlowFiles;
+  clock: Clock;
+  log: Logger;
+  /** Told when runs were started or woken, so the runtime looks at once. */
+  onWork?: () => void;
+  /** How often the outbox is looked at for deliveries another process persisted. Default 1000. */
+  pollMs?: number;
+}
+
+/** Deliveries taken from the outbox at a time. */
+const BATCH = 100;
+
+/**
+ * Dispatches persisted deliveries (the outbox) after the intake has answered: starts a run of
+ * every flow whose event trigger the event matches, and wakes every run listening for it. A run
+ * started for (event, flow, trigger) has an id derived from them, so dispatching a delivery again
+ * (after a crash between starting its runs and marking it dispatched) starts nothing twice.
+ */
+export class EventDispatcher implements BackgroundTask {
+  private running = false;
+  private pass: Promise<void> | undefined;
+  private again = false;
+  private cancelTimer: (() => void) | undefined;
+  private readonly compiled = new Map<string, CompiledFlow | undefined>();
+
+  constructor(private readonly options: EventDispatcherOptions) {}
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.poke();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.cancelTimer?.();
+    await this.pass;
+  }
+
+  /** Dispatches what the outbox holds now; coalesced with a pass under way. */
+  poke(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    if (this.pass) {
+      this.again = true;
+      return this.pass;
+    }
+    this.pass = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.drain();
+        } while (this.again && this.running);
+      } catch (err) {
+        this.options.log.warn({ err: (err as Error).message }, 'could not dispatch webhook deliveries; trying again');
+      } finally {
+        this.pass = undefined;
+        this.arm();
+      }
+    })();
+    return this.pass;
+  }
+
+  /** What one delivery starts and wakes; exported for the hook route, which dispatches its own delivery at once. */
+  async dispatch(delivery: DeliveryRecord): Promise<DispatchResult[]> {
+    const event = delivery.event;
+    if (!event) return [];
+    const results: DispatchResult[] = [];
+    for (const { flow, triggerIndex, when } of this.triggersFor(delivery.source, event.type)) {
+      results.push(await this.startFor(delivery, event, flow, triggerIndex, when));
+    }
+    const listeners = await this.options.store.listenersOf(delivery.id);
+    if (listeners.length > 0) {
+      await this.options.store.wakeRuns(
+        listeners.map((l) => l.runId),
+        this.options.clock.now().toISOString(),
+      );
+      for (const listener of listeners) results.push({ runId: listener.runId, woken: true, step: listener.step });
+    }
+    return results;
+  }
+
+  private async drain(): Promise<void> {
+    const { store, clock } = this.options;
+    for (;;) {
+      const batch = await store.undispatchedDeliveries(BATCH);
+      for (const delivery of batch) {
+        if (!this.running) return;
+        const results = await this.dispatch(delivery);
+        await store.markDispatched(delivery.id, clock.now().toISOString(), results);
+        if (results.length > 0) this.options.onWork?.();
+      }
+      if (batch.length < BATCH) return;
+    }
+  }
+
+  private async startFor(
+    delivery: DeliveryRecord,
+    event: EventRecord,
+    flow: CompiledFlow,
+    triggerIndex: number,
+    when: CompiledFlow['triggers'][number] & { kind: 'event' },
+  ): Promise<DispatchResult> {
+    const flowId = flow.definition.id;
+    const { engine, log } = this.options;
+    try {
+      if (when.when) {
+        const holds = isTruthy(await when.when.evaluate({ input: event, steps: {}, run: { id: '', flowId, flowVersion: flow.definition.version, startedAt: '' } }));
+        if (!holds) return { flowId, started: false, reason: 'the trigger’s condition does not hold for this event' };
+      }
+      const runId = eventRunId(delivery.source, event.id, flowId, triggerIndex);
+      await engine.startRun(flow, event, { runId, actor: `event:${event.id}` });
+      return { flowId, runId, started: true };
+    } catch (err) {
+      const runId = eventRunId(delivery.source, event.id, flowId, triggerIndex);
+      if (err instanceof RunExistsError) return { flowId, runId, started: true };
+      if (err instanceof BusinessKeyTakenError) {
+        return { flowId, runId: err.runId, started: false, reason: `run ${err.runId} is still under way for business key ${err.businessKey}` };
+      }
+      if (err instanceof StaffwireError) {
+        log.warn({ flowId, deliveryId: delivery.id, code: err.code }, 'event started no run');
+        return { flowId, started: false, reason: `${err.code}: ${err.message}` };
+      }
+      throw err;
+    }
+  }
+
+  /** The event triggers of the flows as they are now, compiled once per flow version. */
+  private triggersFor(source: string, type: string) {
+    const found: { flow: CompiledFlow; triggerIndex: number; when: CompiledFlow['triggers'][number] & { kind: 'event' } }[] = [];
+    for (const { definition } of this.options.flows.list()) {
+      const triggers = definition.triggers ?? [];
+      if (!triggers.some((t) => t.kind === 'event' && t.connection === source && t.event === type)) continue;
+      const flow = this.compile(definition);
+      if (!flow) continue;
+      flow.triggers.forEach((trigger, triggerIndex) => {
+        if (trigger.kind === 'event' && trigger.connection === source && trigger.event === type) found.push({ flow, triggerIndex, when: trigger });
+      });
+    }
+    return found;
+  }
+
+  private compile(definition: CompiledFlow['definition']): CompiledFlow | undefined {
+    const key = JSON.stringify(definition);
+    if (this.compiled.has(key)) return this.compiled.get(key);
+    let flow: CompiledFlow | undefined;
+    try {
+      flow = this.options.engine.compile(definition);
+    } catch (err) {
+      // An invalid flow file triggers nothing; `staffwire validate` says why.
+      this.options.log.warn({ flowId: definition.id, err: (err as Error).message }, 'flow with event triggers is invalid; skipped');
+    }
+    this.compiled.set(key, flow);
+    return flow;
+  }
+
+  private arm(): void {
+    if (!this.running) return;
+    this.cancelTimer?.();
+    this.cancelTimer = this.options.clock.schedule(() => void this.poke(), this.options.pollMs ?? 1000);
+  }
+}
+
+/** The run an event starts for one trigger of one flow: the same however often it is dispatched. */
+export function eventRunId(source: string, eventId: string, flowId: string, triggerIndex: number): string {
+  const digest = createHash('sha256').update(`${source}\u0000${eventId}\u0000${flowId}\u0000${triggerIndex}`).digest('hex');
+  return `run_evt_${digest.slice(0, 24)}`;
+}

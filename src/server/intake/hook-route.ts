@@ -1,0 +1,120 @@
+import type {} from '@fastify/swagger';
+import type { FastifyPluginAsync } from 'fastify';
+import type { App } from '../../app/create-app.js';
+import { standardWebhookVerifier } from '../../connector-kit/webhooks/standard-webhooks.js';
+import type { CompiledFlow } from '../../engine/compiled-flow.js';
+import { FlowInvalidError } from '../../engine/flow-invalid-error.js';
+import { StaffwireError } from '../../errors/index.js';
+import { eventRunId } from '../../events/event-dispatcher.js';
+import { TERMINAL_STATUSES, type RunRecord } from '../../store/records.js';
+import { answerError, answerStoreTrouble, DEFAULT_DEDUPE_WINDOW_MS, errorAnswerSchema, refusalStatus, WebhookRejectedError } from './delivery-answers.js';
+
+/**
+ * `POST /hooks/:flowId`: a Standard Webhooks delivery (signed with the flow's secret) into one
+ * flow, its body the run's input. The run is started at once from the persisted delivery; a flow
+ * whose hook `respond`s answers with the run's output when the run ends in time, else 202 with
+ * the run's id and a Location — so a flow can serve as an API endpoint.
+ */
+export const hookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app }) => {
+  const dedupeMs = (app.config as { webhooks?: { dedupeWindowMs?: number } }).webhooks?.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
+  const compiled = new Map<string, CompiledFlow>();
+
+  server.post<{ Params: { flowId: string }; Body: Buffer }>(
+    '/hooks/:flowId',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Start a flow from a signed hook (Standard Webhooks)',
+        params: { type: 'object', required: ['flowId'], properties: { flowId: { type: 'string' } } },
+        response: {
+          200: { description: "The run's output (a hook that responds), or the duplicate's outcome" },
+          202: { type: 'object', required: ['runId'], properties: { runId: { type: 'string' }, status: { type: 'string' } } },
+          '4xx': errorAnswerSchema,
+          '5xx': errorAnswerSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const flowId = request.params.flowId;
+      const source = `hook:${flowId}`;
+      const receivedAt = app.clock.now();
+      const refuse = async (status: number, code: string, message: string) => {
+        await app.store.recordDelivery({ source, receivedAt: receivedAt.toISOString(), outcome: 'refused', reason: { code, message } });
+        return answerError(reply, status, code, message);
+      };
+      try {
+        const definition = await app.flows.get(flowId);
+        if (!definition) return await refuse(404, 'hook.unknown_flow', `no flow "${flowId}" in the flow folders`);
+        let flow = compiled.get(JSON.stringify(definition));
+        if (!flow) {
+          try {
+            flow = app.engine.compile(definition);
+          } catch (err) {
+            if (err instanceof FlowInvalidError) return await refuse(500, 'hook.invalid_flow', `flow "${flowId}" is invalid: run \`staffwire validate\` on it`);
+            throw err;
+          }
+          compiled.set(JSON.stringify(definition), flow);
+        }
+        const triggerIndex = flow.triggers.findIndex((t) => t.kind === 'hook');
+        const trigger = flow.triggers[triggerIndex];
+        if (!trigger || trigger.kind !== 'hook') return await refuse(404, 'hook.not_enabled', `flow "${flowId}" has no hook trigger`);
+        const secret = process.env[trigger.secretEnv];
+        if (!secret) return await refuse(500, 'hook.misconfigured', `the hook of flow "${flowId}" needs environment variable ${trigger.secretEnv}, which is not set`);
+
+        let event;
+        try {
+          const result = standardWebhookVerifier.verify({ headers: request.headers, rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0) }, secret, receivedAt);
+          if (result.kind !== 'event') return await refuse(400, 'webhook.malformed', 'a hook delivery must be an event');
+          event = result.event;
+        } catch (err) {
+          if (err instanceof WebhookRejectedError) return await refuse(refusalStatus(err), err.code, err.message);
+          throw err;
+        }
+        const delivery = await app.store.recordDelivery({
+          source,
+          receivedAt: receivedAt.toISOString(),
+          outcome: 'accepted',
+          event: { id: event.id, type: event.type, occurredAt: event.occurredAt, payload: event.payload },
+          dedupeUntil: new Date(receivedAt.getTime() + dedupeMs).toISOString(),
+        });
+        const runId = eventRunId(source, event.id, flowId, triggerIndex);
+        if (delivery.outcome === 'duplicate') return reply.code(200).send({ ok: true, outcome: 'duplicate', delivery: delivery.id, runId });
+
+        let run: RunRecord;
+        try {
+          run = await app.engine.startRun(flow, event.payload, { runId, actor: `event:${event.id}` });
+        } catch (err) {
+          const reason = err instanceof StaffwireError ? `${err.code}: ${err.message}` : (err as Error).message;
+          await app.store.markDispatched(delivery.id, app.clock.now().toISOString(), [{ flowId, started: false, reason }]);
+          if (err instanceof StaffwireError && err.category === 'validation') return answerError(reply, 422, err.code, err.message);
+          throw err;
+        }
+        await app.store.markDispatched(delivery.id, app.clock.now().toISOString(), [{ flowId, runId, started: true }]);
+
+        reply.header('location', `/api/v1/runs/${runId}`);
+        if (trigger.respondWithinMs === undefined) {
+          setImmediate(() => void app.runtime.poll());
+          return reply.code(202).send({ runId, status: run.status });
+        }
+        const ended = await withinMs(app, app.runtime.submit(runId), trigger.respondWithinMs);
+        if (!ended || !TERMINAL_STATUSES.includes(ended.status)) return reply.code(202).send({ runId, status: ended?.status ?? 'running' });
+        if (ended.status === 'succeeded') return reply.code(200).send(ended.output ?? null);
+        return answerError(reply, 500, ended.error?.code ?? `run.${ended.status}`, ended.error?.message ?? `the run ${ended.status}`, { runId });
+      } catch (err) {
+        if (answerStoreTrouble(reply, err)) return reply;
+        throw err;
+      }
+    },
+  );
+};
+
+/** The run as it ends, or undefined when it takes longer than `ms` on the app's clock (it keeps going). */
+function withinMs(app: App, running: Promise<RunRecord>, ms: number): Promise<RunRecord | undefined> {
+  return new Promise((resolve, reject) => {
+    const cancel = app.clock.schedule(() => resolve(undefined), ms);
+    running.then(
+      (run) => (cancel(), resolve(run)),
+      (err: unknown) => (cancel(), reject(err)),
+    );
+  });
+}

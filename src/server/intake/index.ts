@@ -1,0 +1,20 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { App } from '../../app/create-app.js';
+import { hookRoute } from './hook-route.js';
+import { webhookRoute } from './webhook-route.js';
+
+export interface IntakeOptions {
+  app: App;
+}
+
+/**
+ * Webhook intake: `POST /webhooks/:connection` (a vendor's deliveries, verified by its
+ * connector) and `POST /hooks/:flowId` (Standard Webhooks into one flow). Signatures are over the
+ * bytes as received, so bodies stay raw here, and only here.
+ */
+export const intakeRoutes: FastifyPluginAsync<IntakeOptions> = async (server, { app }) => {
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  await server.register(webhookRoute, { app });
+  await server.register(hookRoute, { app });
+};
