@@ -11,6 +11,7 @@ import { FlowFiles } from '../engine/flow-files.js';
 import { createLogger } from '../log/logger.js';
 import { EmbeddedRuntime } from '../runtime/embedded-runtime.js';
 import { EventDispatcher } from '../events/event-dispatcher.js';
+import { Scheduler } from '../scheduler/scheduler.js';
 import type { StepRecord } from '../store/records.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
@@ -27,6 +28,8 @@ export interface App {
   runtime: EmbeddedRuntime;
   /** Dispatches persisted webhook deliveries to the flows and listeners they concern. */
   dispatcher: EventDispatcher;
+  /** Fires due schedules and cron ticks into runs. */
+  scheduler: Scheduler;
   /**
    * Starts the work a long-running process does in the background: executing due runs (the
    * runtime), and the other background tasks. `staffwire serve` calls it; one-shot commands don't.
@@ -81,7 +84,8 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
   });
   const runtime = new EmbeddedRuntime(engine, { concurrency: config.limits.concurrency, log });
   const dispatcher = new EventDispatcher({ store, engine, flows, clock, log, onWork: () => void runtime.poll() });
-  const background: BackgroundTask[] = [runtime, dispatcher];
+  const scheduler = new Scheduler({ store, engine, flows, clock, log, onWork: () => void runtime.poll() });
+  const background: BackgroundTask[] = [runtime, dispatcher, scheduler];
   let started: BackgroundTask[] = [];
   return {
     config,
@@ -93,6 +97,7 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
     engine,
     runtime,
     dispatcher,
+    scheduler,
     async start() {
       for (const task of background) {
         await task.start();

@@ -11,6 +11,45 @@ import { DEFAULT_EXPRESSION_LIMITS } from '../engine/expressions/expression.js';
 import { DEFAULT_CONCURRENCY } from '../runtime/embedded-runtime.js';
 import { parseJsonWithLocations } from '../engine/validate/json-locator.js';
 import { schemaDiagnostics } from '../engine/validate/schema-errors.js';
+import type { Role } from '../server/auth/roles.js';
+import { DEFAULT_DEDUPE_WINDOW_MS } from '../server/intake/delivery-answers.js';
+
+/** An API token as configured: its name (the actor `api:<name>`), role, and the hex SHA-256 of the token. */
+export interface ApiTokenConfig {
+  name: string;
+  role: Role;
+  sha256: string;
+}
+
+/** `staffwire serve`: where it listens, what it accepts, who may call it. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: number;
+  /** A request not answered within this long is answered 408 and its connection closed. */
+  requestTimeoutMs: number;
+  /** How long a stop waits for requests under way before it closes their connections. */
+  shutdownGraceMs: number;
+  /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy: boolean;
+  tokens: ApiTokenConfig[];
+  /** Failed authentications a client address may make per window before it is refused with 429. */
+  authFailures: { max: number; windowMs: number };
+  /** Requests to /api a client address may make per window. */
+  rateLimit: { max: number; windowMs: number };
+}
+
+export const DEFAULT_SERVER_CONFIG: Omit<ServerConfig, 'tokens'> = {
+  port: 3000,
+  host: '127.0.0.1',
+  bodyLimitBytes: 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  shutdownGraceMs: 10_000,
+  trustProxy: false,
+  authFailures: { max: 10, windowMs: 60_000 },
+  rateLimit: { max: 1200, windowMs: 60_000 },
+};
 
 /** staffwire.config.json after defaults and environment overrides; paths are absolute. */
 export interface StaffwireConfig {
@@ -27,7 +66,11 @@ export interface StaffwireConfig {
     inlineRetryMaxMs: number;
   };
   store: { synchronous: 'normal' | 'full'; busyTimeoutMs: number };
-  log: { level: string };
+  /** `configured`: the level was set (file or STAFFWIRE_LOG_LEVEL); `staffwire serve` logs at info otherwise. */
+  log: { level: string; configured: boolean };
+  server: ServerConfig;
+  /** Webhook intake: a delivery whose event id was seen within this window is answered as a duplicate. */
+  webhooks: { dedupeWindowMs: number };
 }
 
 interface ConfigFile {
@@ -37,6 +80,11 @@ interface ConfigFile {
   limits?: Partial<StaffwireConfig['limits']>;
   store?: { synchronous?: 'normal' | 'full'; busyTimeoutMs?: number };
   log?: { level?: string };
+  webhooks?: { dedupeWindowMs?: number };
+  server?: Partial<Omit<ServerConfig, 'authFailures' | 'rateLimit'>> & {
+    authFailures?: Partial<ServerConfig['authFailures']>;
+    rateLimit?: Partial<ServerConfig['rateLimit']>;
+  };
 }
 
 /**
@@ -63,7 +111,35 @@ export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.e
       inlineRetryMaxMs: limits.inlineRetryMaxMs ?? DEFAULT_ENGINE_LIMITS.inlineRetryMaxMs,
     },
     store: { synchronous: raw.store?.synchronous ?? 'normal', busyTimeoutMs: raw.store?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS },
-    log: { level: env.STAFFWIRE_LOG_LEVEL ?? raw.log?.level ?? 'warn' },
+    log: { level: env.STAFFWIRE_LOG_LEVEL || raw.log?.level || 'warn', configured: Boolean(env.STAFFWIRE_LOG_LEVEL || raw.log?.level) },
+    server: serverConfigOf(raw.server ?? {}, env, file),
+    webhooks: { dedupeWindowMs: raw.webhooks?.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS },
+  };
+}
+
+function serverConfigOf(raw: NonNullable<ConfigFile['server']>, env: NodeJS.ProcessEnv, file: string): ServerConfig {
+  const defaults = DEFAULT_SERVER_CONFIG;
+  const tokens = raw.tokens ?? [];
+  const seen = new Map<string, string>();
+  for (const [i, token] of tokens.entries()) {
+    for (const [what, value] of [['name', token.name], ['sha256', token.sha256.toLowerCase()]] as const) {
+      const first = seen.get(`${what}:${value}`);
+      if (first !== undefined) throw new UsageError(`${file}: /server/tokens/${i}/${what} repeats ${first}: every token needs a name and a hash of its own`);
+      seen.set(`${what}:${value}`, `/server/tokens/${first ?? i}`);
+    }
+  }
+  const port = intFromEnv(env, 'STAFFWIRE_PORT', 0) ?? raw.port ?? defaults.port;
+  if (port > 65_535) throw new UsageError(`STAFFWIRE_PORT must be a port number (0 to 65535), got "${env.STAFFWIRE_PORT}"`);
+  return {
+    port,
+    host: env.STAFFWIRE_HOST || raw.host || defaults.host,
+    bodyLimitBytes: raw.bodyLimitBytes ?? defaults.bodyLimitBytes,
+    requestTimeoutMs: raw.requestTimeoutMs ?? defaults.requestTimeoutMs,
+    shutdownGraceMs: raw.shutdownGraceMs ?? defaults.shutdownGraceMs,
+    trustProxy: raw.trustProxy ?? defaults.trustProxy,
+    tokens: tokens.map((t) => ({ name: t.name, role: t.role, sha256: t.sha256.toLowerCase() })),
+    authFailures: { ...defaults.authFailures, ...raw.authFailures },
+    rateLimit: { ...defaults.rateLimit, ...raw.rateLimit },
   };
 }
 
@@ -102,9 +178,11 @@ function readConfigText(file: string): string {
   }
 }
 
-function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, minimum = 1): number | undefined {
   const value = env[name];
   if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${name} must be a positive whole number, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < minimum) {
+    throw new UsageError(`${name} must be a ${minimum === 0 ? '' : 'positive '}whole number, got "${value}"`);
+  }
   return Number(value);
 }

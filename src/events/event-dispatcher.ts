@@ -22,12 +22,19 @@ export interface EventDispatcherOptions {
   pollMs?: number;
 }
 
+/** Deliveries to `POST /hooks/<flow id>` are recorded under `hook:<flow id>`. */
+export const HOOK_PREFIX = 'hook:';
+
+/** How stale the index of which events trigger flows may get: a flow file added starts receiving within this. */
+const TRIGGER_INDEX_MAX_AGE_MS = 1000;
+
 /** Deliveries taken from the outbox at a time. */
 const BATCH = 100;
 
 /**
  * Dispatches persisted deliveries (the outbox) after the intake has answered: starts a run of
- * every flow whose event trigger the event matches, and wakes every run listening for it. A run
+ * every flow whose event trigger the event matches (runs listening for it were woken when it was
+ * recorded). A run
  * started for (event, flow, trigger) has an id derived from them, so dispatching a delivery again
  * (after a crash between starting its runs and marking it dispatched) starts nothing twice.
  */
@@ -37,6 +44,7 @@ export class EventDispatcher implements BackgroundTask {
   private again = false;
   private cancelTimer: (() => void) | undefined;
   private readonly compiled = new Map<string, CompiledFlow | undefined>();
+  private index: { at: number; keys: Set<string> } | undefined;
 
   constructor(private readonly options: EventDispatcherOptions) {}
 
@@ -74,7 +82,23 @@ export class EventDispatcher implements BackgroundTask {
     return this.pass;
   }
 
-  /** What one delivery starts and wakes; exported for the hook route, which dispatches its own delivery at once. */
+  /**
+   * Whether any flow starts from events of this source and type: only such deliveries wait in the
+   * outbox. Read from the flow folders at most once a second.
+   */
+  hasTriggersFor(source: string, type: string): boolean {
+    const now = Date.now();
+    if (!this.index || now - this.index.at > TRIGGER_INDEX_MAX_AGE_MS) {
+      const keys = new Set<string>();
+      for (const { definition } of this.options.flows.list()) {
+        for (const t of definition.triggers ?? []) if (t.kind === 'event') keys.add(`${t.connection}\u0000${t.event}`);
+      }
+      this.index = { at: now, keys };
+    }
+    return this.index.keys.has(`${source}\u0000${type}`);
+  }
+
+  /** The runs one delivery starts. */
   async dispatch(delivery: DeliveryRecord): Promise<DispatchResult[]> {
     const event = delivery.event;
     if (!event) return [];
@@ -82,14 +106,10 @@ export class EventDispatcher implements BackgroundTask {
     for (const { flow, triggerIndex, when } of this.triggersFor(delivery.source, event.type)) {
       results.push(await this.startFor(delivery, event, flow, triggerIndex, when));
     }
-    const listeners = await this.options.store.listenersOf(delivery.id);
-    if (listeners.length > 0) {
-      await this.options.store.wakeRuns(
-        listeners.map((l) => l.runId),
-        this.options.clock.now().toISOString(),
-      );
-      for (const listener of listeners) results.push({ runId: listener.runId, woken: true, step: listener.step });
-    }
+    const hooked = delivery.source.startsWith(HOOK_PREFIX) ? await this.hookedFlow(delivery.source.slice(HOOK_PREFIX.length)) : undefined;
+    // A hook's run is started by the request itself; this finishes the job when the process died first.
+    if (hooked) results.push(await this.startFor(delivery, event, hooked.flow, hooked.triggerIndex, undefined, event.payload));
+    // Listening runs were woken when the delivery was recorded.
     return results;
   }
 
@@ -107,22 +127,30 @@ export class EventDispatcher implements BackgroundTask {
     }
   }
 
+  private async hookedFlow(flowId: string): Promise<{ flow: CompiledFlow; triggerIndex: number } | undefined> {
+    const definition = await this.options.flows.get(flowId);
+    const flow = definition ? this.compile(definition) : undefined;
+    const triggerIndex = flow?.triggers.findIndex((t) => t.kind === 'hook') ?? -1;
+    return flow && triggerIndex >= 0 ? { flow, triggerIndex } : undefined;
+  }
+
   private async startFor(
     delivery: DeliveryRecord,
     event: EventRecord,
     flow: CompiledFlow,
     triggerIndex: number,
-    when: CompiledFlow['triggers'][number] & { kind: 'event' },
+    when: (CompiledFlow['triggers'][number] & { kind: 'event' }) | undefined,
+    input: unknown = event,
   ): Promise<DispatchResult> {
     const flowId = flow.definition.id;
     const { engine, log } = this.options;
     try {
-      if (when.when) {
+      if (when?.when) {
         const holds = isTruthy(await when.when.evaluate({ input: event, steps: {}, run: { id: '', flowId, flowVersion: flow.definition.version, startedAt: '' } }));
         if (!holds) return { flowId, started: false, reason: 'the trigger’s condition does not hold for this event' };
       }
       const runId = eventRunId(delivery.source, event.id, flowId, triggerIndex);
-      await engine.startRun(flow, event, { runId, actor: `event:${event.id}` });
+      await engine.startRun(flow, input, { runId, actor: `event:${event.id}` });
       return { flowId, runId, started: true };
     } catch (err) {
       const runId = eventRunId(delivery.source, event.id, flowId, triggerIndex);

@@ -6,7 +6,7 @@ const MAX_KEYS = 200;
 const MAX_VALUE_LENGTH = 256;
 
 /**
- * The scalars of an event by dotted path (`id`, `type`, `payload.envelopeId`,
+ * The scalars of an event by dotted path (`id`, `payload.envelopeId`,
  * `payload.items.0.id`), as strings: what a listen's key may name. Bounded in depth, count and
  * length, so a large payload cannot blow up the index.
  */
@@ -22,7 +22,8 @@ export function eventKeys(event: EventRecord): { path: string; value: string }[]
     if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return;
     for (const [key, child] of Object.entries(value)) visit(child, path === '' ? key : `${path}.${key}`, depth + 1);
   };
-  visit({ id: event.id, type: event.type, tenant: event.tenant, payload: event.payload }, '', 0);
+  // The type is a column of its own; the tenant is the same for every event of a connection.
+  visit({ id: event.id, payload: event.payload }, '', 0);
   return keys;
 }
 

@@ -58,6 +58,11 @@ export interface NewDelivery {
    * the window is recorded as `duplicate` and dispatches nothing.
    */
   dedupeUntil?: string;
+  /**
+   * Whether a flow may start from this event (one has an event trigger for its source and type):
+   * only then does it wait in the outbox. Default true.
+   */
+  triggers?: boolean;
 }
 
 /** Where an event's key stands in its payload, for a listen to find it. */
@@ -86,8 +91,9 @@ export interface NewSchedule {
 export interface EventStore {
   /**
    * Records a delivery whatever became of it, in one transaction with its de-duplication mark
-   * and, for an accepted event, its correlation keys (every scalar in the payload, by path).
-   * Returns it as stored: `outcome` is `duplicate` when the event was seen within the window.
+   * and, for an accepted event, its correlation keys (every scalar in the payload, by path) and
+   * the wake-up of every run listening for it (named in its `dispatch`). Returns it as stored:
+   * `outcome` is `duplicate` when the event was seen within the window.
    */
   recordDelivery(delivery: NewDelivery): Promise<DeliveryRecord>;
   getDelivery(id: number): Promise<DeliveryRecord | undefined>;
@@ -95,6 +101,7 @@ export interface EventStore {
   listDeliveries(query?: DeliveryQuery): Promise<DeliveryRecord[]>;
   /** Accepted deliveries not yet dispatched, oldest first: the outbox. */
   undispatchedDeliveries(limit: number): Promise<DeliveryRecord[]>;
+  /** Takes a delivery out of the outbox, adding what dispatching it did to its `dispatch`. */
   markDispatched(id: number, at: string, results: readonly DispatchResult[]): Promise<void>;
   /** Accepted events holding `value` at `path`, oldest first. */
   findEvents(query: EventKeyQuery): Promise<DeliveryRecord[]>;

@@ -756,6 +756,43 @@ export function describeStoreContract<S extends Store>(
         expect(await store.dueRuns(at(3), 10)).toEqual([{ id: 'run_a', dueAt: at(3) }]);
       });
 
+      it('wakes the runs listening for a delivery in the write that records it, and names them', async () => {
+        await store.createRun(aRun('run_a'));
+        await store.updateRun('run_a', { status: 'waiting', waitingFor: [listen('env-1')], waitingUntil: at(600) });
+        const delivery = await deliver('env-1');
+        expect(delivery.dispatch).toEqual([{ runId: 'run_a', woken: true, step: 'signed' }]);
+        expect(await store.dueRuns(at(3), 10)).toEqual([{ id: 'run_a', dueAt: at(3) }]);
+        // Dispatching it later adds what the flows' triggers did, keeping the wake-ups.
+        await store.markDispatched(delivery.id, at(4), [{ flowId: 'f', runId: 'run_b', started: true }, { runId: 'run_a', woken: true, step: 'signed' }]);
+        expect((await store.getDelivery(delivery.id))?.dispatch).toEqual([
+          { runId: 'run_a', woken: true, step: 'signed' },
+          { flowId: 'f', runId: 'run_b', started: true },
+        ]);
+      });
+
+      it('settles at once a delivery no flow starts from, keeping it out of the outbox', async () => {
+        const settled = await store.recordDelivery({
+          source: 'docusign',
+          receivedAt: at(3),
+          outcome: 'accepted',
+          triggers: false,
+          event: { id: 'ev_x', type: 'envelope-completed', occurredAt: at(3), payload: { envelopeId: 'env-9' } },
+        });
+        expect(settled).toMatchObject({ outcome: 'accepted', dispatchedAt: at(3) });
+        expect(await store.undispatchedDeliveries(10)).toEqual([]);
+        expect(await store.findEvents({ source: 'docusign', type: 'envelope-completed', path: 'payload.envelopeId', value: 'env-9', receivedFrom: at(0), limit: 5 })).toHaveLength(1);
+      });
+
+      it('records deliveries that arrive together each with its own number and outcome', async () => {
+        const recorded = await Promise.all(
+          ['a', 'b', 'a'].map((id) =>
+            store.recordDelivery({ source: 'lark', receivedAt: at(1), outcome: 'accepted', dedupeUntil: far(1), event: { id, type: 't', occurredAt: at(1), payload: {} } }),
+          ),
+        );
+        expect(recorded.map((d) => d.outcome)).toEqual(['accepted', 'accepted', 'duplicate']);
+        expect(new Set(recorded.map((d) => d.id)).size).toBe(3);
+      });
+
       it('stops listening once the run stops waiting', async () => {
         await store.createRun(aRun('run_a'));
         await store.updateRun('run_a', { status: 'waiting', waitingFor: [listen('env-1')] });

@@ -3,6 +3,7 @@ import { ExpressionError } from '../../errors/index.js';
 import { evaluationBindings, registerBoundedBuiltins } from './bounded-builtins.js';
 import { boundedRegexEngine, RegexTimeoutError } from './regex-guard.js';
 import type { Scope } from './scope.js';
+import { registerTimeFunctions } from './time-functions.js';
 
 export interface ExpressionLimits {
   /** Wall-clock budget of one evaluation. */
@@ -88,6 +89,7 @@ export function compileExpression(source: string, limits: ExpressionLimits = DEF
     if (typeof result === 'string' && result.length > maxStringLength) throw new StringTooLongError(result.length);
   });
   registerBoundedBuiltins(compiled, limits);
+  registerTimeFunctions(compiled);
   const ast = compiled.ast() as unknown as JsonataNode;
   const stepReferences = collectStepReferences(ast);
   const fastPath = simpleVariablePath(ast);

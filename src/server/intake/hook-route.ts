@@ -5,9 +5,9 @@ import { standardWebhookVerifier } from '../../connector-kit/webhooks/standard-w
 import type { CompiledFlow } from '../../engine/compiled-flow.js';
 import { FlowInvalidError } from '../../engine/flow-invalid-error.js';
 import { StaffwireError } from '../../errors/index.js';
-import { eventRunId } from '../../events/event-dispatcher.js';
+import { eventRunId, HOOK_PREFIX } from '../../events/event-dispatcher.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../store/records.js';
-import { answerError, answerStoreTrouble, DEFAULT_DEDUPE_WINDOW_MS, errorAnswerSchema, refusalStatus, WebhookRejectedError } from './delivery-answers.js';
+import { answerError, answerStoreTrouble, errorAnswerSchema, refusalStatus, WebhookRejectedError } from './delivery-answers.js';
 
 /**
  * `POST /hooks/:flowId`: a Standard Webhooks delivery (signed with the flow's secret) into one
@@ -16,7 +16,7 @@ import { answerError, answerStoreTrouble, DEFAULT_DEDUPE_WINDOW_MS, errorAnswerS
  * the run's id and a Location — so a flow can serve as an API endpoint.
  */
 export const hookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app }) => {
-  const dedupeMs = (app.config as { webhooks?: { dedupeWindowMs?: number } }).webhooks?.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
+  const dedupeMs = app.config.webhooks.dedupeWindowMs;
   const compiled = new Map<string, CompiledFlow>();
 
   server.post<{ Params: { flowId: string }; Body: Buffer }>(
@@ -36,7 +36,7 @@ export const hookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app 
     },
     async (request, reply) => {
       const flowId = request.params.flowId;
-      const source = `hook:${flowId}`;
+      const source = `${HOOK_PREFIX}${flowId}`;
       const receivedAt = app.clock.now();
       const refuse = async (status: number, code: string, message: string) => {
         await app.store.recordDelivery({ source, receivedAt: receivedAt.toISOString(), outcome: 'refused', reason: { code, message } });

@@ -8,7 +8,6 @@ import {
   acceptedAnswerSchema,
   answerError,
   answerStoreTrouble,
-  DEFAULT_DEDUPE_WINDOW_MS,
   errorAnswerSchema,
   refusalStatus,
   WebhookRejectedError,
@@ -22,7 +21,7 @@ import {
  */
 export const webhookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app }) => {
   const resolved = new Map<string, ResolvedConnection>();
-  const dedupeMs = (app.config as { webhooks?: { dedupeWindowMs?: number } }).webhooks?.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
+  const dedupeMs = app.config.webhooks.dedupeWindowMs;
 
   server.post<{ Params: { connection: string }; Body: Buffer }>(
     '/webhooks/:connection',
@@ -69,6 +68,7 @@ export const webhookRoute: FastifyPluginAsync<{ app: App }> = async (server, { a
           outcome: 'accepted',
           event: { id: event.id, type: event.type, occurredAt: event.occurredAt, ...(event.tenant ? { tenant: event.tenant } : {}), payload: event.payload },
           dedupeUntil: new Date(receivedAt.getTime() + dedupeMs).toISOString(),
+          triggers: app.dispatcher.hasTriggersFor(source, event.type),
         });
         if (delivery.outcome === 'accepted') setImmediate(() => void app.dispatcher.poke());
         return reply.code(200).send({ ok: true, outcome: delivery.outcome, delivery: delivery.id });

@@ -112,6 +112,7 @@ export class SqliteStore implements Store {
   private readonly identity: { dev: number; ino: number } | undefined;
   /** UPDATE statements by the set of columns they change, so an update touches only the indexes it must. */
   private readonly updates = new Map<string, Database.Statement>();
+  private pendingDeliveries: { delivery: NewDelivery; resolve: (d: DeliveryRecord) => void; reject: (err: unknown) => void }[] = [];
 
   constructor(
     private readonly file: string,
@@ -191,7 +192,7 @@ export class SqliteStore implements Store {
       outbox: db.prepare<[number], DeliveryRow>(
         "SELECT id, source, received_at, outcome, dispatched_at, body FROM deliveries WHERE outcome = 'accepted' AND dispatched_at IS NULL ORDER BY id LIMIT ?",
       ),
-      markDispatched: db.prepare<[string, string, number]>('UPDATE deliveries SET dispatched_at = ?, body = ? WHERE id = ?'),
+      markDispatched: db.prepare<[string | null, string, number]>('UPDATE deliveries SET dispatched_at = ?, body = ? WHERE id = ?'),
       insertEventKey: db.prepare('INSERT OR IGNORE INTO event_keys (source, type, path, value, delivery_id, received_at) VALUES (?, ?, ?, ?, ?, ?)'),
       findEvents: db.prepare<[string, string, string, string, string, number], DeliveryRow>(
         `SELECT d.id, d.source, d.received_at, d.outcome, d.dispatched_at, d.body FROM event_keys k JOIN deliveries d ON d.id = k.delivery_id
@@ -313,32 +314,15 @@ export class SqliteStore implements Store {
         putSteps(steps);
         journal(entries);
       }).immediate,
-      recordDelivery: db.transaction((delivery: NewDelivery): DeliveryRecord => {
-        let outcome: DeliveryRecord['outcome'] = delivery.outcome;
-        let reason = delivery.reason;
-        const event = delivery.event;
-        if (outcome === 'accepted' && event && delivery.dedupeUntil !== undefined) {
-          const seen = stmt.getSeen.get(delivery.source, event.id);
-          if (seen && seen.expires_at > delivery.receivedAt) {
-            outcome = 'duplicate';
-            reason = { code: 'duplicate', message: `event ${event.id} was delivered before` };
-          } else {
-            stmt.putSeen.run(delivery.source, event.id, delivery.dedupeUntil);
-          }
-        }
-        const body = { ...(reason ? { reason } : {}), ...(event ? { event } : {}) };
-        // Only an accepted event has anything to dispatch; the others are recorded as settled.
-        const dispatchedAt = outcome === 'accepted' ? null : delivery.receivedAt;
-        const id = Number(stmt.insertDelivery.run(delivery.source, delivery.receivedAt, outcome, dispatchedAt, JSON.stringify(body)).lastInsertRowid);
-        if (outcome === 'accepted' && event) {
-          for (const key of eventKeys(event)) stmt.insertEventKey.run(delivery.source, event.type, key.path, key.value, id, delivery.receivedAt);
-        }
-        return deliveryOf({ id, source: delivery.source, received_at: delivery.receivedAt, outcome, dispatched_at: dispatchedAt, body: JSON.stringify(body) });
-      }).immediate,
+      // Deliveries that arrive together are written together: one commit for a burst.
+      recordDeliveries: db.transaction((deliveries: readonly NewDelivery[]): DeliveryRecord[] => deliveries.map((d) => this.insertDelivery(d))).immediate,
       markDispatched: db.transaction((id: number, at: string, results: readonly DispatchResult[]) => {
         const row = stmt.getDelivery.get(id);
         if (!row) return;
-        stmt.markDispatched.run(at, JSON.stringify({ ...(JSON.parse(row.body) as object), dispatch: results }), id);
+        const body = JSON.parse(row.body) as { dispatch?: DispatchResult[] };
+        const known = new Set((body.dispatch ?? []).map((r) => JSON.stringify(r)));
+        const added = results.filter((r) => !known.has(JSON.stringify(r)));
+        stmt.markDispatched.run(at, JSON.stringify({ ...body, dispatch: [...(body.dispatch ?? []), ...added] }), id);
       }).immediate,
       putSchedule: db.transaction((schedule: NewSchedule): ScheduleRecord => {
         const existing = stmt.getSchedule.get(schedule.key);
@@ -499,8 +483,57 @@ export class SqliteStore implements Store {
     return lease !== undefined && lease !== null && lease < due ? lease : due;
   }
 
-  async recordDelivery(delivery: NewDelivery): Promise<DeliveryRecord> {
-    return this.write(() => this.tx.recordDelivery(delivery));
+  /**
+   * Queued and written with the others that arrive in the same turn of the event loop, in one
+   * transaction: the intake answers each only once its delivery is committed.
+   */
+  recordDelivery(delivery: NewDelivery): Promise<DeliveryRecord> {
+    return new Promise((resolve, reject) => {
+      this.pendingDeliveries.push({ delivery, resolve, reject });
+      if (this.pendingDeliveries.length === 1) setImmediate(() => this.flushDeliveries());
+    });
+  }
+
+  private flushDeliveries(): void {
+    const batch = this.pendingDeliveries;
+    this.pendingDeliveries = [];
+    try {
+      const recorded = this.write(() => this.tx.recordDeliveries(batch.map((p) => p.delivery)));
+      batch.forEach((p, i) => p.resolve(recorded[i]!));
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  }
+
+  private insertDelivery(delivery: NewDelivery): DeliveryRecord {
+    const stmt = this.stmt;
+    let outcome: DeliveryRecord['outcome'] = delivery.outcome;
+    let reason = delivery.reason;
+    const event = delivery.event;
+    if (outcome === 'accepted' && event && delivery.dedupeUntil !== undefined) {
+      const seen = stmt.getSeen.get(delivery.source, event.id);
+      if (seen && seen.expires_at > delivery.receivedAt) {
+        outcome = 'duplicate';
+        reason = { code: 'duplicate', message: `event ${event.id} was delivered before` };
+      } else {
+        stmt.putSeen.run(delivery.source, event.id, delivery.dedupeUntil);
+      }
+    }
+    // Only an accepted event that a flow may start from waits in the outbox; the rest are settled.
+    const dispatchedAt = outcome === 'accepted' && delivery.triggers !== false ? null : delivery.receivedAt;
+    const body: Pick<DeliveryRecord, 'reason' | 'event' | 'dispatch'> = { ...(reason ? { reason } : {}), ...(event ? { event } : {}) };
+    const id = Number(stmt.insertDelivery.run(delivery.source, delivery.receivedAt, outcome, dispatchedAt, JSON.stringify(body)).lastInsertRowid);
+    if (outcome === 'accepted' && event) {
+      for (const key of eventKeys(event)) stmt.insertEventKey.run(delivery.source, event.type, key.path, key.value, id, delivery.receivedAt);
+      // Runs already listening wake in this same write: no crash can lose the wake-up.
+      const listeners = stmt.listenersOf.all(id);
+      if (listeners.length > 0) {
+        for (const l of listeners) this.wakeRun(l.run_id, delivery.receivedAt);
+        body.dispatch = listeners.map((l) => ({ runId: l.run_id, woken: true as const, step: l.step }));
+        stmt.markDispatched.run(dispatchedAt, JSON.stringify(body), id);
+      }
+    }
+    return deliveryOf({ id, source: delivery.source, received_at: delivery.receivedAt, outcome, dispatched_at: dispatchedAt, body: JSON.stringify(body) });
   }
 
   async getDelivery(id: number): Promise<DeliveryRecord | undefined> {
@@ -651,7 +684,10 @@ export class SqliteStore implements Store {
    */
   private writeRun(stored: StoredRow, run: RunRecord, wakeAt: string | null): void {
     const listening = run.status === 'waiting' ? eventWaits(run.waitingFor) : [];
-    if (listening.length > 0 || (stored.status === 'waiting' && stored.body.includes('"kind":"event"'))) {
+    const listened = stored.status === 'waiting' && stored.body.includes('"kind":"event"');
+    // Rewritten only when what the run listens for changed (it parked, or stopped waiting).
+    const listensChanged = listening.length > 0 ? !listened || JSON.stringify(listening) !== JSON.stringify(eventWaits((JSON.parse(stored.body) as RunRecord).waitingFor)) : listened;
+    if (listensChanged) {
       this.stmt.deleteListens.run(run.id);
       for (const wait of listening) {
         this.stmt.insertListen.run(wait.connection, wait.type, wait.path, wait.value, run.id, wait.step);

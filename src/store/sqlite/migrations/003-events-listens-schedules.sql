@@ -14,7 +14,6 @@ CREATE TABLE deliveries (
   body TEXT NOT NULL
 );
 CREATE INDEX deliveries_by_source ON deliveries (source, id);
-CREATE INDEX deliveries_by_time ON deliveries (received_at);
 CREATE INDEX deliveries_outbox ON deliveries (id) WHERE outcome = 'accepted' AND dispatched_at IS NULL;
 
 -- The scalars of accepted events by path, so a listen finds "the envelope I sent was completed"

@@ -1,0 +1,50 @@
+/**
+ * Runs in its own process, so the load it makes does not share the measured server's core:
+ * `node load-generator.js <plan.json>` fires the plan's requests with autocannon, cycling through
+ * them, and prints the result as one JSON line.
+ */
+import autocannon from 'autocannon';
+import { readFileSync } from 'node:fs';
+
+export interface LoadPlan {
+  url: string;
+  connections: number;
+  /** Stop after this many requests, or after `durationSeconds`. */
+  amount?: number;
+  durationSeconds?: number;
+  requests: { path: string; headers: Record<string, string>; body: string }[];
+}
+
+export interface LoadResult {
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+const plan = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadPlan;
+let next = 0;
+const result = await autocannon({
+  url: plan.url,
+  connections: plan.connections,
+  ...(plan.amount ? { amount: plan.amount } : { duration: plan.durationSeconds ?? 5 }),
+  requests: [
+    {
+      setupRequest: (request) => {
+        const chosen = plan.requests[next++ % plan.requests.length]!;
+        return { ...request, method: 'POST', path: chosen.path, headers: chosen.headers, body: chosen.body };
+      },
+    },
+  ],
+});
+const output: LoadResult = {
+  requests: result.requests.total,
+  perSecond: result.requests.total / (result.duration || 1),
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  non2xx: result.non2xx,
+  errors: result.errors,
+};
+console.log(JSON.stringify(output));
