@@ -10,6 +10,7 @@ import { resolveRetryPolicy } from './retry/retry-policy.js';
 import { childBlocksOf, stepKind } from './steps/index.js';
 import type { ChildBlock, CompiledStep, CompileEnvironment, Step, StepCompileContext } from './steps/step-kind.js';
 import { closest } from './validate/did-you-mean.js';
+import { undeclaredField } from './validate/output-fields.js';
 import { schemaDiagnostics } from './validate/schema-errors.js';
 
 export type { CompileEnvironment } from './steps/step-kind.js';
@@ -149,7 +150,7 @@ class StepCompiler {
     }
     for (const placed of compiled.expressions) {
       for (const ref of placed.compiled.stepReferences) {
-        const problem = this.referenceProblem(ref.stepId, visible, enclosing, pointer);
+        const problem = this.referenceProblem(ref.stepId, visible, enclosing, pointer) ?? this.fieldProblem(ref.stepId, ref.fields);
         if (problem) {
           this.diagnostics.push({
             pointer: pointer + placed.pointer,
@@ -177,6 +178,21 @@ class StepCompiler {
       return `$steps.${id} refers to a step inside for loop "${place.loop}"; after the loop, read $steps.${place.loop} (one output per item)`;
     }
     return undefined;
+  }
+
+  /** A field read from a step's output that its declared output schema does not have. */
+  private fieldProblem(id: string, fields: readonly string[]): string | undefined {
+    const step = this.places.get(id)?.step;
+    if (!step || fields.length === 0) return undefined;
+    const schema = stepKind(step.kind).outputSchema?.(step, this.env);
+    const undeclared = schema && undeclaredField(schema, fields);
+    if (!undeclared) return undefined;
+    const read = `$steps.${id}.${fields.slice(0, undeclared.index + 1).join('.')}`;
+    const name = fields[undeclared.index]!;
+    const where = undeclared.index === 0 ? `the output of step "${id}"` : `$steps.${id}.${fields.slice(0, undeclared.index).join('.')}`;
+    const suggestion = closest(name, undeclared.declared);
+    const known = suggestion ? `did you mean "${suggestion}"?` : `fields: ${undeclared.declared.join(', ')}`;
+    return `${read}: ${where} has no field "${name}" (${known}); \`staffwire connectors show <connector>\` lists what each action returns`;
   }
 
   /** The innermost step whose definition holds `pointer`. */

@@ -251,6 +251,13 @@ describe('SqliteStore', () => {
       `cannot create the data directory ${join(dir, 'a-file', 'data')} (set by dataDir in staffwire.config.json)`,
     );
   });
+
+  // Node's recursive mkdir spins forever on such a path; this test then never finishes.
+  it('fails at once, naming the folder, on a path no folder can be made in (/proc)', () => {
+    expect(() => new SqliteStore('/proc/staffwire-test/data/staffwire.db', { setting: 'STAFFWIRE_DATA_DIR' })).toThrow(
+      'cannot create the data directory /proc/staffwire-test/data (set by STAFFWIRE_DATA_DIR): folders cannot be made there',
+    );
+  });
 });
 
 const RUN: RunRecord = {

@@ -294,6 +294,18 @@ const expected: Record<string, string[]> = {
     '5:5  /steps/0  needs one of "for" or "until"',
     '5:38  /steps/0/fro  unknown property "fro" (did you mean "for"?)',
   ],
+  // One schema fault does not hide the problems the compiler finds elsewhere.
+  'schema-error-among-others.json': [
+    '5:51  /steps/0/note  unknown property "note" (a wait step may have: id, kind, description, retry, for, until)',
+    '6:63  /steps/1/connection  unknown connection "nowhere": add it under "connections" in staffwire.config.json (configured: hr, other, esign)',
+    '6:88  /steps/1/with  missing required property "url"',
+    '6:115  /steps/1/with/path  unknown property "path" (allowed here: method, url, headers, query, body, timeoutMs)',
+    '7:60  /steps/2/output/x  $steps.missing refers to a step that does not exist',
+  ],
+  // A field the action's declared output lacks (a typo) is found before the run, with the likely name.
+  'output-field-typo.json': [
+    '6:66  /steps/1/output/subject  $steps.envelope.emailSubjet: the output of step "envelope" has no field "emailSubjet" (did you mean "emailSubject"?); `staffwire connectors show <connector>` lists what each action returns',
+  ],
   'wait-without-for-or-until.json': [
     '5:5  /steps/0  needs one of "for" or "until"',
   ],
@@ -335,5 +347,39 @@ describe('staffwire validate on valid flows', () => {
     const { flow, problems } = check(validDir, file);
     expect(problems.map(formatProblem)).toEqual([]);
     expect(flow?.definition.id).toBe(file.replace(/\.json$/, ''));
+  });
+});
+
+describe('$steps field reads checked against the action output schema', () => {
+  const flowReading = (output: Record<string, string>) =>
+    JSON.stringify({
+      id: 'reads',
+      version: '1',
+      steps: [
+        { id: 'lookup', kind: 'call', action: 'lark-contact.user.get', connection: 'directory', with: { user_id: 'ou_1' } },
+        { id: 'done', kind: 'return', output },
+      ],
+    });
+  const withDirectory = () => ({ ...env, connections: { ...env.connections, directory: { connector: 'lark-contact' } } });
+
+  it('names the level that lacks a nested field, and the fields it has', () => {
+    const { problems } = checkFlowText(flowReading({ boss: '${ $steps.lookup.user.leader_id }' }), 'reads.json', withDirectory());
+    expect(problems.map((p) => p.message)).toEqual([
+      '$steps.lookup.user.leader_id: $steps.lookup.user has no field "leader_id" (fields: open_id, union_id, user_id, name, email, mobile, employee_no, department_ids, leader_user_id, time_zone, status); `staffwire connectors show <connector>` lists what each action returns',
+    ]);
+  });
+
+  it('accepts declared fields, fields read over arrays, and fields below a free-form object', () => {
+    const { problems } = checkFlowText(
+      flowReading({
+        boss: '${ $steps.lookup.user.leader_user_id }',
+        frozen: '${ $steps.lookup.user.status.is_frozen }',
+        departments: '${ $steps.lookup.user.department_ids }',
+        whole: '${ $steps.lookup }',
+      }),
+      'reads.json',
+      withDirectory(),
+    );
+    expect(problems).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { discoverConnectors } from '../../connector-kit/registry.js';
 import { UsageError } from '../../errors/index.js';
-import { ajv } from '../../schemas.js';
+import { deref, isSchemaObject as isObject, type Located, type Schema } from '../../schema-refs.js';
 
 export async function connectorsListCommand(options: { json?: boolean }): Promise<number> {
   const manifests = (await discoverConnectors()).list();
@@ -52,18 +52,10 @@ export async function connectorsShowCommand(id: string, options: { json?: boolea
   return 0;
 }
 
-type Schema = Record<string, unknown>;
-
 /** One row of a schema outline: a field at a depth, or a note about the fields at that depth. */
 export type OutlineRow =
   | { depth: number; name: string; type: string; required: boolean; description?: string }
   | { depth: number; note: string };
-
-/** A schema together with the document its local `#/…` references point into. */
-interface Located {
-  schema: Schema;
-  root: Schema;
-}
 
 const MAX_DEPTH = 12;
 /** Descriptions longer than this are shown by their first sentence, or not at all (`--json` has them whole). */
@@ -140,54 +132,6 @@ function describeType(located: Located, seen: Set<string>): string {
   return details.length > 0 ? `${type} (${details.join(', ')})` : type;
 }
 
-/** A schema with its `$ref`s followed, and the references followed to reach it; or why it cannot be. */
-type Dereferenced = { located: Located; seen: Set<string> } | { unresolved: string };
-
-/**
- * Follows `$ref`s: `#/…` within the schema's document, anything else a schema registered by its
- * `$id` (optionally with a `#/…` fragment). Sibling keywords of a `$ref` (a description) win over
- * the target's. A reference already followed on the way here is not followed again.
- */
-function deref(given: Located, seen: Set<string>): Dereferenced {
-  let located = given;
-  let path = seen;
-  while (typeof located.schema.$ref === 'string') {
-    const ref = located.schema.$ref;
-    const hash = ref.indexOf('#');
-    const base = hash < 0 ? ref : ref.slice(0, hash);
-    const document = base === '' ? located.root : (ajv().getSchema(base)?.schema as Schema | undefined);
-    const key = `${base === '' ? documentKey(located.root) : base}${hash < 0 ? '' : ref.slice(hash)}`;
-    if (path.has(key)) return { unresolved: `→ ${ref} (recursive)` };
-    const target = document && followPointer(document, hash < 0 ? '' : ref.slice(hash + 1));
-    if (!document || !target) return { unresolved: `${ref} (not found)` };
-    const { $ref: _followed, ...siblings } = located.schema;
-    located = { schema: { ...target, ...siblings }, root: document };
-    path = new Set(path).add(key);
-  }
-  return { located, seen: path };
-}
-
-/** Documents without an `$id` (a manifest's own schemas) are told apart by a number. */
-const documentKeys = new WeakMap<Schema, string>();
-let anonymousDocuments = 0;
-function documentKey(root: Schema): string {
-  let key = documentKeys.get(root);
-  if (key === undefined) {
-    key = typeof root.$id === 'string' ? root.$id : `schema-${++anonymousDocuments}`;
-    documentKeys.set(root, key);
-  }
-  return key;
-}
-
-function followPointer(document: Schema, pointer: string): Schema | undefined {
-  let node: unknown = document;
-  for (const token of pointer.split('/').slice(1)) {
-    const key = decodeURIComponent(token).replaceAll('~1', '/').replaceAll('~0', '~');
-    node = isObject(node) ? node[key] : undefined;
-  }
-  return isObject(node) ? node : undefined;
-}
-
 /** `anyOf: [{required: [a]}, {required: [b]}]`: one of these fields must be given. */
 function requiredAlternatives(schema: Schema): string[] | undefined {
   const alternatives = Array.isArray(schema.anyOf) ? schema.anyOf : Array.isArray(schema.oneOf) ? schema.oneOf : undefined;
@@ -214,10 +158,6 @@ function shortDescription(description: unknown): string | undefined {
 
 function literal(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function isObject(value: unknown): value is Schema {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Rows as aligned lines: the name indented by depth, then the type, `required`, the description. */

@@ -48,6 +48,8 @@ export interface StepReference {
   stepId: string;
   /** Offset of `$steps` inside the expression source. */
   position: number;
+  /** The plain field names read after `$steps.<id>`, up to the first that is filtered or computed. */
+  fields: string[];
 }
 
 interface JsonataNode {
@@ -152,15 +154,32 @@ function collectStepReferences(node: unknown, found: StepReference[] = []): Step
   if (node === null || typeof node !== 'object') return found;
   const n = node as JsonataNode;
   if (n.type === 'path' && Array.isArray(n.steps)) {
-    const [head, next] = n.steps;
+    const [head, next, ...rest] = n.steps;
     if (head?.type === 'variable' && head.value === 'steps' && next?.type === 'name' && typeof next.value === 'string') {
-      found.push({ stepId: next.value, position: Math.max(0, (head.position ?? 6) - 6) });
+      found.push({ stepId: next.value, position: Math.max(0, (head.position ?? 6) - 6), fields: plainFields(next, rest) });
     }
   }
   for (const value of Object.values(n)) {
     if (value !== null && typeof value === 'object') collectStepReferences(value, found);
   }
   return found;
+}
+
+/** `a.b[0].c` reads a, b then c: a filter keeps the shape of what it filters, anything else ends the chain. */
+function plainFields(stepIdNode: JsonataNode, rest: JsonataNode[]): string[] {
+  const fields: string[] = [];
+  if (hasFocus(stepIdNode)) return fields;
+  for (const step of rest) {
+    if (step.type !== 'name' || typeof step.value !== 'string') break;
+    fields.push(step.value);
+    if (hasFocus(step)) break;
+  }
+  return fields;
+}
+
+/** A step binding a focus or index variable, grouping or sorting changes what follows. */
+function hasFocus(node: JsonataNode): boolean {
+  return ['focus', 'index', 'tuple', 'group', 'keepArray'].some((key) => key in node);
 }
 
 /** JSONata sequences are arrays with extra flags; hand back plain JSON values. */

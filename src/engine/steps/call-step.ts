@@ -77,6 +77,10 @@ export const callStep: StepKind<CallStep, CompiledCall> = {
   kind: 'call',
   nature: (step) => (step.sideEffect ? 'effect' : 'tracked'),
   usesFlowRetry: true,
+  outputSchema(step, env) {
+    const dot = step.action.indexOf('.');
+    return env.connectors.get(step.action.slice(0, dot))?.manifest.actions[step.action.slice(dot + 1)]?.output;
+  },
   compile: (step, pointer, c) => ({ ...resolveAction(step, pointer, c), input: c.value(step.with ?? {}, `${pointer}/with`) }),
   execute: executeCall,
 };

@@ -92,6 +92,8 @@ export interface StepKind<D extends StepBase & { kind: string }, C extends Compi
   children?(step: D, pointer: string): ChildBlock[];
   /** Ids of the flows the step starts, so a run can pin their versions when it starts. */
   startsFlows?(step: D): string[];
+  /** The JSON Schema of the step's output where one is known (an action's declared output), for checking `$steps.<id>.<field>` reads. */
+  outputSchema?(step: D, env: CompileEnvironment): Record<string, unknown> | undefined;
   compile(step: D, pointer: string, context: StepCompileContext): Omit<C, keyof CompiledStepBase>;
   execute: StepExecutor<C>;
 }

@@ -1,6 +1,7 @@
 import { schemaValidator } from '../../schemas.js';
-import { compileFlow, type CompileEnvironment } from '../compile-flow.js';
+import { compileFlow, type CompileEnvironment, type Diagnostic } from '../compile-flow.js';
 import type { CompiledFlow } from '../compiled-flow.js';
+
 import type { FlowDefinition } from '../flow-types.js';
 import { JsonTextError } from '../../errors/json-text-error.js';
 import { findTooDeepOffsetInText, tooDeepMessage } from '../../json/json-depth.js';
@@ -53,7 +54,7 @@ export function checkFlowText(text: string, file: string, env: CompileEnvironmen
   const validate = schemaValidator('flow');
   const diagnostics = validate(parsed.value)
     ? compileFlow(parsed.value as FlowDefinition, env)
-    : { flow: undefined, diagnostics: schemaDiagnostics(validate.errors ?? [], parsed.value) };
+    : { flow: undefined, diagnostics: withMeaningProblems(schemaDiagnostics(validate.errors ?? [], parsed.value), parsed.value, env) };
   const problems = diagnostics.diagnostics.map((d) => ({ file, ...parsed.locator.locate(d.pointer, d.offset), pointer: d.pointer, message: d.message }));
   for (const duplicate of parsed.duplicateKeys) {
     problems.push({
@@ -65,6 +66,25 @@ export function checkFlowText(text: string, file: string, env: CompileEnvironmen
   }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return { flow: problems.length === 0 ? diagnostics.flow : undefined, problems };
+}
+
+/**
+ * A flow that breaks the schema is still compiled, so one misspelt property does not hide an
+ * unknown connection or a bad expression elsewhere. What the compiler says about a place the
+ * schema already faulted (or a place inside or around it) is left out: the schema's message is
+ * the one to act on there. A shape too broken to compile keeps the schema's messages alone.
+ */
+function withMeaningProblems(schemaProblems: Diagnostic[], value: unknown, env: CompileEnvironment): Diagnostic[] {
+  let meaning: Diagnostic[];
+  try {
+    meaning = compileFlow(value as FlowDefinition, env).diagnostics;
+  } catch {
+    return schemaProblems;
+  }
+  const faulted = schemaProblems.map((d) => d.pointer);
+  // A fault of the whole flow (a missing top-level property) sits at the root: it hides nothing below it.
+  const related = (at: string, fault: string) => at === fault || (fault !== '' && (at.startsWith(`${fault}/`) || fault.startsWith(`${at}/`)));
+  return [...schemaProblems, ...meaning.filter((d) => !faulted.some((fault) => related(d.pointer, fault)))];
 }
 
 function tooDeepProblem(raw: string, file: string): FlowProblem | undefined {

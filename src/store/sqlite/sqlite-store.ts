@@ -763,11 +763,18 @@ export class SqliteStore implements Store {
   private prepareFolder(): void {
     const folder = dirname(this.file);
     try {
-      mkdirSync(folder, { recursive: true });
+      makeFolder(folder);
       if (!statSync(folder).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a file stands in the way' : code;
+      const why =
+        code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'ENOTDIR' || code === 'EEXIST'
+            ? 'a file stands in the way'
+            : code === 'ENOENT'
+              ? 'folders cannot be made there (a missing drive, or a system folder such as /proc)'
+              : code;
       throw new StoreUnavailableError(
         code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'store.readonly' : 'store.io',
         `cannot create the data directory ${folder} (set by ${this.setting}): ${why}. Set it to a folder this user can write`,
@@ -939,4 +946,25 @@ function applyPatch(run: RunRecord, patch: Partial<Omit<RunRecord, 'id'>>): RunR
     else next[key] = value;
   }
   return next as unknown as RunRecord;
+}
+
+/**
+ * `mkdir -p` one folder at a time. Node's recursive mkdir spins at full CPU on paths it can
+ * never make, such as /proc/x (the kernel answers ENOENT and it tries again); made step by
+ * step, such a path fails at once with that ENOENT.
+ */
+function makeFolder(folder: string): void {
+  const missing: string[] = [];
+  for (let at = folder; !existsSync(at); at = dirname(at)) {
+    missing.push(at);
+    if (dirname(at) === at) break;
+  }
+  for (const at of missing.reverse()) {
+    try {
+      mkdirSync(at);
+    } catch (err) {
+      // Another process made it meanwhile.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(at).isDirectory()) throw err;
+    }
+  }
 }
