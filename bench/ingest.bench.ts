@@ -85,6 +85,7 @@ async function main() {
   console.log(`  bare fastify (JSON.parse + 200)  ${formatLoad(bareResult)}`);
   console.log(`  staffwire intake                 ${formatLoad(intakeResult)}`);
   console.log(`  ratio intake/bare ${(intakeResult.perSecond / bareResult.perSecond).toFixed(2)} (target ≥ 0.50)`);
+  console.log(`  ratio by server CPU per request, bare/intake ${(bareResult.cpuMicrosPerRequest / intakeResult.cpuMicrosPerRequest).toFixed(2)} (what the ratio would be were both CPU-bound; steadier on a shared machine)`);
   console.log(`  persisted: last delivery #${accepted[0]?.id ?? 0}, ${duplicates.length} duplicates (the load cycles through ${DELIVERIES} distinct events)`);
   console.log(`  RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB`);
 

@@ -76,16 +76,17 @@ async function fireAll(store: SqliteStore, engine: Engine, clock: SystemClock, m
   let fired = 0;
   let first = 0;
   let last = 0;
-  const fireSchedule = store.fireSchedule.bind(store);
-  store.fireSchedule = async (key, generation, run) => {
-    const done = await fireSchedule(key, generation, run);
-    if (done) {
-      const now = Date.now();
+  const fireSchedules = store.fireSchedules.bind(store);
+  store.fireSchedules = async (firings) => {
+    const outcomes = await fireSchedules(firings);
+    const now = Date.now();
+    for (const [i, outcome] of outcomes.entries()) {
+      if (!outcome.fired) continue;
       if (fired === 0) first = performance.now();
       last = performance.now();
-      lateness[fired++] = now - momentOfKey(key);
+      lateness[fired++] = now - momentOfKey(firings[i]!.key);
     }
-    return done;
+    return outcomes;
   };
   const scheduler = new Scheduler({ store, engine, flows: catalog, clock, log });
   const rss: number[] = [];
@@ -95,7 +96,7 @@ async function fireAll(store: SqliteStore, engine: Engine, clock: SystemClock, m
     rss.push(rssMb());
   }
   await scheduler.stop();
-  store.fireSchedule = fireSchedule;
+  store.fireSchedules = fireSchedules;
   const sorted = lateness.slice(0, fired).sort();
   return { fired, sorted, seconds: (last - first) / 1000, rss };
 }

@@ -5,6 +5,7 @@
  */
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
+import { Webhook } from 'standardwebhooks';
 
 export interface LoadPlan {
   url: string;
@@ -13,6 +14,11 @@ export interface LoadPlan {
   amount?: number;
   durationSeconds?: number;
   requests: { path: string; headers: Record<string, string>; body: string }[];
+  /**
+   * Signs every request as a Standard Webhooks delivery with this secret, each with a webhook-id
+   * of its own (`<idPrefix><n>`), so a receiver that de-duplicates by id sees only new events.
+   */
+  standardWebhooks?: { secret: string; idPrefix: string };
 }
 
 export interface LoadResult {
@@ -26,6 +32,19 @@ export interface LoadResult {
 
 const plan = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadPlan;
 let next = 0;
+const signer = plan.standardWebhooks ? new Webhook(plan.standardWebhooks.secret) : undefined;
+
+function headersFor(chosen: LoadPlan['requests'][number], n: number): Record<string, string> {
+  if (!signer) return chosen.headers;
+  const id = `${plan.standardWebhooks!.idPrefix}${n}`;
+  const timestamp = new Date();
+  return {
+    ...chosen.headers,
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+    'webhook-signature': signer.sign(id, timestamp, chosen.body),
+  };
+}
 const result = await autocannon({
   url: plan.url,
   connections: plan.connections,
@@ -33,8 +52,9 @@ const result = await autocannon({
   requests: [
     {
       setupRequest: (request) => {
-        const chosen = plan.requests[next++ % plan.requests.length]!;
-        return { ...request, method: 'POST', path: chosen.path, headers: chosen.headers, body: chosen.body };
+        const n = next++;
+        const chosen = plan.requests[n % plan.requests.length]!;
+        return { ...request, method: 'POST', path: chosen.path, headers: headersFor(chosen, n), body: chosen.body };
       },
     },
   ],

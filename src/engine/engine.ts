@@ -436,8 +436,9 @@ export class Engine {
    * Runs another process left behind: queued, running with a lapsed claim or a claim by a
    * process on this host that no longer exists, and waiting runs already due.
    */
-  async interruptedRuns(limit = 10_000): Promise<string[]> {
+  async interruptedRuns(limit = 10_000, options: { abandoned?: boolean } = {}): Promise<string[]> {
     const due = await this.store.dueRuns(this.services.now().toISOString(), limit);
+    if (options.abandoned === false) return due.map((d) => d.id);
     return [...new Set([...due.map((d) => d.id), ...(await this.abandonedRuns())])];
   }
 

@@ -10,6 +10,9 @@ export class FlowFiles implements FlowCatalog {
   /** Parsed files by path, reused while the file's size and modification time stay the same. */
   private readonly parsed = new Map<string, { stamp: string; definition: FlowDefinition | undefined }>();
 
+  /** Which file holds each id, as of the folders' modification times. */
+  private listing: { stamps: string; fileById: Map<string, string> } | undefined;
+
   constructor(private readonly dirs: string[]) {}
 
   /** Every readable flow in the folders, as they are now: a background task lists them to see what triggers what. */
@@ -17,7 +20,22 @@ export class FlowFiles implements FlowCatalog {
     return this.files();
   }
 
+  /**
+   * The flow with this id as its file is now. Looked up per request and per fire, so it reads
+   * the folders again only when one of them changed (a file added, removed or renamed changes
+   * the folder's modification time) and otherwise looks at the one file; a file that no longer
+   * holds the id, or an id not found, lists the folders again.
+   */
   async get(id: string): Promise<FlowDefinition | undefined> {
+    const stamps = this.dirs.map(folderStamp).join('|');
+    if (this.listing?.stamps !== stamps) {
+      // The first file holding an id wins, as in files().
+      this.listing = { stamps, fileById: new Map(this.files().map((f): [string, string] => [f.id, f.file]).reverse()) };
+    }
+    const file = this.listing.fileById.get(id);
+    const definition = file === undefined ? undefined : this.read(file);
+    if (definition?.id === id) return definition;
+    this.listing = undefined;
     return this.files().find((f) => f.id === id)?.definition;
   }
 
@@ -59,6 +77,14 @@ export class FlowFiles implements FlowCatalog {
     }
     this.parsed.set(file, { stamp, definition });
     return definition;
+  }
+}
+
+function folderStamp(dir: string): string {
+  try {
+    return String(statSync(dir).mtimeMs);
+  } catch {
+    return '-';
   }
 }
 

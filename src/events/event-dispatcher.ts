@@ -5,6 +5,7 @@ import type { Clock } from '../clock/clock.js';
 import type { CompiledFlow } from '../engine/compiled-flow.js';
 import type { Engine } from '../engine/engine.js';
 import type { FlowFiles } from '../engine/flow-files.js';
+import type { FlowDefinition } from '../engine/flow-types.js';
 import { isTruthy } from '../engine/steps/switch-step.js';
 import { StaffwireError } from '../errors/index.js';
 import type { DeliveryRecord, DispatchResult, EventRecord } from '../store/records.js';
@@ -43,8 +44,9 @@ export class EventDispatcher implements BackgroundTask {
   private pass: Promise<void> | undefined;
   private again = false;
   private cancelTimer: (() => void) | undefined;
-  private readonly compiled = new Map<string, CompiledFlow | undefined>();
-  private index: { at: number; keys: Set<string> } | undefined;
+  /** By definition: the flow files hand out the same object until the file changes. */
+  private readonly compiled = new WeakMap<FlowDefinition, CompiledFlow | undefined>();
+  private index: { at: number; byEvent: Map<string, FlowDefinition[]> } | undefined;
 
   constructor(private readonly options: EventDispatcherOptions) {}
 
@@ -87,23 +89,19 @@ export class EventDispatcher implements BackgroundTask {
    * outbox. Read from the flow folders at most once a second.
    */
   hasTriggersFor(source: string, type: string): boolean {
-    const now = Date.now();
-    if (!this.index || now - this.index.at > TRIGGER_INDEX_MAX_AGE_MS) {
-      const keys = new Set<string>();
-      for (const { definition } of this.options.flows.list()) {
-        for (const t of definition.triggers ?? []) if (t.kind === 'event') keys.add(`${t.connection}\u0000${t.event}`);
-      }
-      this.index = { at: now, keys };
-    }
-    return this.index.keys.has(`${source}\u0000${type}`);
+    return this.triggerIndex(TRIGGER_INDEX_MAX_AGE_MS).has(eventKey(source, type));
   }
 
-  /** The runs one delivery starts. */
-  async dispatch(delivery: DeliveryRecord): Promise<DispatchResult[]> {
+  /** The runs one delivery starts, by the flows as they are now. */
+  dispatch(delivery: DeliveryRecord): Promise<DispatchResult[]> {
+    return this.dispatchBy(delivery, this.triggerIndex(0));
+  }
+
+  private async dispatchBy(delivery: DeliveryRecord, byEvent: Map<string, FlowDefinition[]>): Promise<DispatchResult[]> {
     const event = delivery.event;
     if (!event) return [];
     const results: DispatchResult[] = [];
-    for (const { flow, triggerIndex, when } of this.triggersFor(delivery.source, event.type)) {
+    for (const { flow, triggerIndex, when } of this.triggersFor(byEvent.get(eventKey(delivery.source, event.type)) ?? [], delivery.source, event.type)) {
       results.push(await this.startFor(delivery, event, flow, triggerIndex, when));
     }
     const hooked = delivery.source.startsWith(HOOK_PREFIX) ? await this.hookedFlow(delivery.source.slice(HOOK_PREFIX.length)) : undefined;
@@ -117,14 +115,36 @@ export class EventDispatcher implements BackgroundTask {
     const { store, clock } = this.options;
     for (;;) {
       const batch = await store.undispatchedDeliveries(BATCH);
+      // The flow folders are read once a batch, not once a delivery.
+      const byEvent = batch.length > 0 ? this.triggerIndex(0) : new Map<string, FlowDefinition[]>();
       for (const delivery of batch) {
         if (!this.running) return;
-        const results = await this.dispatch(delivery);
+        const results = await this.dispatchBy(delivery, byEvent);
         await store.markDispatched(delivery.id, clock.now().toISOString(), results);
         if (results.length > 0) this.options.onWork?.();
+        // The store answers synchronously: without a turn of the event loop between deliveries, a
+        // batch would hold back the intake's answers until all of it is dispatched.
+        await new Promise((resolve) => setImmediate(resolve));
       }
       if (batch.length < BATCH) return;
     }
+  }
+
+  /**
+   * The flow definitions with an event trigger, by `eventKey(connection, event)`, read from the
+   * flow folders unless read less than `maxAgeMs` ago.
+   */
+  private triggerIndex(maxAgeMs: number): Map<string, FlowDefinition[]> {
+    const now = Date.now();
+    if (!this.index || now - this.index.at > maxAgeMs) {
+      const byEvent = new Map<string, FlowDefinition[]>();
+      for (const { definition } of this.options.flows.list()) {
+        const keys = new Set((definition.triggers ?? []).flatMap((t) => (t.kind === 'event' ? [eventKey(t.connection, t.event)] : [])));
+        for (const key of keys) byEvent.set(key, [...(byEvent.get(key) ?? []), definition]);
+      }
+      this.index = { at: now, byEvent };
+    }
+    return this.index.byEvent;
   }
 
   private async hookedFlow(flowId: string): Promise<{ flow: CompiledFlow; triggerIndex: number } | undefined> {
@@ -166,12 +186,10 @@ export class EventDispatcher implements BackgroundTask {
     }
   }
 
-  /** The event triggers of the flows as they are now, compiled once per flow version. */
-  private triggersFor(source: string, type: string) {
+  /** The event triggers for (source, type) of these flows, compiled once per flow version. */
+  private triggersFor(definitions: FlowDefinition[], source: string, type: string) {
     const found: { flow: CompiledFlow; triggerIndex: number; when: CompiledFlow['triggers'][number] & { kind: 'event' } }[] = [];
-    for (const { definition } of this.options.flows.list()) {
-      const triggers = definition.triggers ?? [];
-      if (!triggers.some((t) => t.kind === 'event' && t.connection === source && t.event === type)) continue;
+    for (const definition of definitions) {
       const flow = this.compile(definition);
       if (!flow) continue;
       flow.triggers.forEach((trigger, triggerIndex) => {
@@ -181,9 +199,8 @@ export class EventDispatcher implements BackgroundTask {
     return found;
   }
 
-  private compile(definition: CompiledFlow['definition']): CompiledFlow | undefined {
-    const key = JSON.stringify(definition);
-    if (this.compiled.has(key)) return this.compiled.get(key);
+  private compile(definition: FlowDefinition): CompiledFlow | undefined {
+    if (this.compiled.has(definition)) return this.compiled.get(definition);
     let flow: CompiledFlow | undefined;
     try {
       flow = this.options.engine.compile(definition);
@@ -191,7 +208,7 @@ export class EventDispatcher implements BackgroundTask {
       // An invalid flow file triggers nothing; `staffwire validate` says why.
       this.options.log.warn({ flowId: definition.id, err: (err as Error).message }, 'flow with event triggers is invalid; skipped');
     }
-    this.compiled.set(key, flow);
+    this.compiled.set(definition, flow);
     return flow;
   }
 
@@ -200,6 +217,10 @@ export class EventDispatcher implements BackgroundTask {
     this.cancelTimer?.();
     this.cancelTimer = this.options.clock.schedule(() => void this.poke(), this.options.pollMs ?? 1000);
   }
+}
+
+function eventKey(source: string, type: string): string {
+  return `${source}\u0000${type}`;
 }
 
 /** The run an event starts for one trigger of one flow: the same however often it is dispatched. */

@@ -32,6 +32,9 @@ export class EmbeddedRuntime implements Runtime {
   private running = false;
   private polling: Promise<void> | undefined;
   private pollAgain = false;
+  /** The last look found more due work than it had room for: a freed slot should look again. */
+  private leftWorkBehind = false;
+  private abandonedCheckedAt = -Infinity;
 
   constructor(
     private readonly engine: Engine,
@@ -48,12 +51,14 @@ export class EmbeddedRuntime implements Runtime {
     const promise = this.limit(() => this.engine.executeRun(runId));
     this.inFlight.set(runId, promise);
     void promise
-      .finally(() => {
-        this.inFlight.delete(runId);
-        // What this run did may have made another due (a parent woken); look without waiting.
-        if (this.running) setImmediate(() => void this.poll());
+      .then((run) => {
+        // What this run did may have made another due (a parent woken, a child started), and a
+        // freed slot may take work a full look left in the store; a run that simply finished
+        // made nothing due, and looking after each one would cost a store query per run.
+        if (run.parentRunId !== undefined || run.status === 'waiting' || this.leftWorkBehind) this.lookSoon();
       })
-      .catch(() => undefined);
+      .catch(() => this.lookSoon())
+      .finally(() => this.inFlight.delete(runId));
     return promise;
   }
 
@@ -98,10 +103,19 @@ export class EmbeddedRuntime implements Runtime {
     return this.polling;
   }
 
+  private lookSoon(): void {
+    if (this.running) setImmediate(() => void this.poll());
+  }
+
   private async pickUpDueRuns(): Promise<void> {
     // Fetch only what there is room for: the rest stays due in the store, not queued in memory.
     const room = this.options.concurrency * 2 - this.inFlight.size;
-    const found = room > 0 ? await this.engine.interruptedRuns(room) : [];
+    // Runs of processes that died on this host are looked for once per pollMs, not on every wake-up.
+    const now = this.engine.clock.now().getTime();
+    const abandoned = now - this.abandonedCheckedAt >= this.pollMs;
+    if (abandoned) this.abandonedCheckedAt = now;
+    const found = room > 0 ? await this.engine.interruptedRuns(room, { abandoned }) : [];
+    this.leftWorkBehind = room <= 0 || found.length >= room;
     for (const runId of found) {
       if (this.inFlight.has(runId)) continue;
       this.submit(runId).catch((err: unknown) => this.options.log.error({ err, runId }, 'run failed to execute'));

@@ -7,7 +7,7 @@ import { FlowInvalidError } from '../engine/flow-invalid-error.js';
 import type { FlowDefinition } from '../engine/flow-types.js';
 import { StaffwireError, StoreUnavailableError } from '../errors/index.js';
 import type { RunRecord, ScheduleRecord } from '../store/records.js';
-import { BusinessKeyTakenError, RunExistsError, type Store } from '../store/store.js';
+import { BusinessKeyTakenError, RunExistsError, type ScheduleFiring, type Store } from '../store/store.js';
 import { ticksToFire } from './cron-ticks.js';
 import { CronTriggers, type CronTrigger, type ListedFlowCatalog } from './cron-triggers.js';
 import { refusedRun, skippedRun, type Refusal } from './refused-runs.js';
@@ -147,58 +147,64 @@ export class Scheduler implements BackgroundTask {
     const { store, clock } = this.options;
     for (;;) {
       const batch = await store.dueSchedules(clock.now().toISOString(), this.batchSize);
+      if (!this.running) return;
       // Looked up once per batch: a catalog look-up per schedule would cost more than firing it.
       const flows = new Map<string, Promise<CompiledFlow | Refusal>>();
-      let created = 0;
-      for (const schedule of batch) {
-        if (!this.running) return;
-        if (await this.fireSchedule(schedule, flows)) created++;
-      }
-      if (created > 0) this.options.onWork?.();
+      const firings: PreparedFiring[] = [];
+      for (const schedule of batch) firings.push(await this.prepareFiring(schedule, flows));
+      if ((await this.fire(firings)) > 0) this.options.onWork?.();
       if (batch.length < this.batchSize) return;
     }
   }
 
-  /** Fires one generation of a due schedule; true when this process created its run. */
-  private async fireSchedule(schedule: ScheduleRecord, flows: Map<string, Promise<CompiledFlow | Refusal>>): Promise<boolean> {
-    const { store, engine, log } = this.options;
+  /** The run a due schedule fires into: its flow's run, or a failed run saying why there is none. */
+  private async prepareFiring(schedule: ScheduleRecord, flows: Map<string, Promise<CompiledFlow | Refusal>>): Promise<PreparedFiring> {
+    const { engine } = this.options;
     const { key, generation, flowId } = schedule;
     const runId = scheduleRunId(key, generation);
-    const fields = { key, generation, flowId, runId };
     let resolved = flows.get(flowId);
     if (!resolved) flows.set(flowId, (resolved = this.flowOf(flowId)));
     const flow = await resolved;
-    let run: RunRecord | undefined;
-    let refusal: Refusal | undefined;
+    let refusal: Refusal;
     if (isCompiled(flow)) {
       try {
-        run = await engine.prepareRun(flow, schedule.input, { runId, actor: 'schedule' });
+        return { schedule, key, generation, run: await engine.prepareRun(flow, schedule.input, { runId, actor: 'schedule' }) };
       } catch (err) {
         refusal = refusalOf(err, flowId);
       }
     } else {
       refusal = flow;
     }
-    if (!run) {
-      const reason = refusal ?? { code: 'schedule.unexpected', message: 'no run was prepared' };
-      const refused = await refusedRun(engine, { flowId, input: schedule.input, runId, actor: 'schedule' }, {
-        code: reason.code,
-        message: `schedule ${key} (generation ${generation}, due ${schedule.fireAt}) could not start flow ${flowId}: ${reason.message}`,
-      });
-      if (!(await store.fireSchedule(key, generation, refused))) return false;
-      log.warn({ ...fields, code: reason.code }, 'schedule could not start its flow; recorded as a failed run');
-      return true;
+    const run = await refusedRun(engine, { flowId, input: schedule.input, runId, actor: 'schedule' }, {
+      code: refusal.code,
+      message: `schedule ${key} (generation ${generation}, due ${schedule.fireAt}) could not start flow ${flowId}: ${refusal.message}`,
+    });
+    return { schedule, key, generation, run, refusal };
+  }
+
+  /**
+   * Fires a batch in one write; firings refused for a business key another run holds fire again
+   * as skipped runs, in a second. Returns how many runs this process created that will execute.
+   */
+  private async fire(firings: PreparedFiring[]): Promise<number> {
+    const { store, log } = this.options;
+    const outcomes = await store.fireSchedules(firings);
+    const skipped: PreparedFiring[] = [];
+    let created = 0;
+    for (const [i, outcome] of outcomes.entries()) {
+      const { schedule, run, refusal } = firings[i]!;
+      const fields = { key: schedule.key, generation: schedule.generation, flowId: schedule.flowId, runId: run.id };
+      if (outcome.fired) {
+        created++;
+        if (refusal) log.warn({ ...fields, code: refusal.code }, 'schedule could not start its flow; recorded as a failed run');
+        else log.info({ ...fields, fireAt: schedule.fireAt, lateMs: Date.parse(run.createdAt) - Date.parse(schedule.fireAt) }, 'schedule fired');
+      } else if (outcome.taken) {
+        skipped.push({ ...firings[i]!, run: skippedRun(run, outcome.taken) });
+        log.info({ ...fields, existingRunId: outcome.taken.runId }, 'schedule skipped: another run of its flow holds the business key');
+      }
     }
-    try {
-      if (!(await store.fireSchedule(key, generation, run))) return false;
-    } catch (err) {
-      if (!(err instanceof BusinessKeyTakenError)) throw err;
-      if (!(await store.fireSchedule(key, generation, skippedRun(run, err)))) return false;
-      log.info({ ...fields, existingRunId: err.runId }, 'schedule skipped: another run of its flow holds the business key');
-      return false;
-    }
-    log.info({ ...fields, fireAt: schedule.fireAt, lateMs: Date.parse(run.createdAt) - Date.parse(schedule.fireAt) }, 'schedule fired');
-    return true;
+    if (skipped.length > 0) await store.fireSchedules(skipped);
+    return created;
   }
 
   /** The flow as the catalog has it now, compiled, or why it cannot be started. */
@@ -337,6 +343,12 @@ export class Scheduler implements BackgroundTask {
       void this.poll();
     }, delay);
   }
+}
+
+/** A due schedule with the run it fires into, and why that run is a failed one when it is. */
+interface PreparedFiring extends ScheduleFiring {
+  schedule: ScheduleRecord;
+  refusal?: Refusal;
 }
 
 function isCompiled(flow: CompiledFlow | Refusal): flow is CompiledFlow {

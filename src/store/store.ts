@@ -63,6 +63,11 @@ export interface NewDelivery {
    * only then does it wait in the outbox. Default true.
    */
   triggers?: boolean;
+  /**
+   * Whether a run may `listen` for this event (it came from a connection): only then are its
+   * keys indexed and listeners woken. Default true; a hook's delivery feeds one run and no listen.
+   */
+  listenable?: boolean;
 }
 
 /** Where an event's key stands in its payload, for a listen to find it. */
@@ -130,11 +135,23 @@ export interface ScheduleStore {
   dueSchedules(now: string, limit: number): Promise<ScheduleRecord[]>;
   nextScheduleAt(): Promise<string | undefined>;
   /**
-   * Fires one generation of a schedule: creates `run` and marks the schedule fired, in one
-   * transaction. False when it is no longer pending at that generation (moved, cancelled, fired).
+   * Fires generations of due schedules, all in one transaction: for each, creates its run and
+   * marks the schedule fired. Per firing, in order: `fired`, or not when the schedule is no longer
+   * pending at that generation (moved, cancelled, fired by another process), or `taken` when the
+   * run's business key is held by another unfinished run (that firing wrote nothing; the others
+   * stand).
    */
-  fireSchedule(key: string, generation: number, run: RunRecord): Promise<boolean>;
+  fireSchedules(firings: readonly ScheduleFiring[]): Promise<FiringOutcome[]>;
 }
+
+/** One generation of a due schedule and the run it fires into. */
+export interface ScheduleFiring {
+  key: string;
+  generation: number;
+  run: RunRecord;
+}
+
+export type FiringOutcome = { fired: true } | { fired: false; taken?: BusinessKeyTakenError };
 
 /** Counts for metrics and the console's overview. */
 export interface StoreCounts {

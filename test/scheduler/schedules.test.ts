@@ -155,12 +155,14 @@ describe('scheduler: one-off schedules', () => {
       await schedule(process.store, keys[i]!, 1000 + Math.floor(i / 4) * 40, { employmentId: keys[i] });
     }
     const order: { key: string; fireAt: string; at: number }[] = [];
-    const fireSchedule = process.store.fireSchedule.bind(process.store);
-    process.store.fireSchedule = async (key, generation, run) => {
-      const pending = await process.store.getSchedule(key);
-      const fired = await fireSchedule(key, generation, run);
-      if (fired) order.push({ key, fireAt: pending!.fireAt, at: world.clock.now().getTime() });
-      return fired;
+    const fireSchedules = process.store.fireSchedules.bind(process.store);
+    process.store.fireSchedules = async (firings) => {
+      const pending = await Promise.all(firings.map((f) => process.store.getSchedule(f.key)));
+      const outcomes = await fireSchedules(firings);
+      for (const [i, outcome] of outcomes.entries()) {
+        if (outcome.fired) order.push({ key: firings[i]!.key, fireAt: pending[i]!.fireAt, at: world.clock.now().getTime() });
+      }
+      return outcomes;
     };
     await process.runtime.stop();
     await world.advance(12_000, 250);

@@ -326,6 +326,20 @@ describe('hooks', () => {
     expect(await app.store.listRuns()).toEqual([]);
   });
 
+  it('answers with the run the outbox dispatcher started first from the stored delivery, not an error', async () => {
+    flow(echoFlow(true));
+    const { app, url } = await serve();
+    const { body, headers } = signed({ name: 'Ed' }, 'msg_raced');
+    // The dispatcher got there first: the hook's run exists under the id the route derives.
+    const runId = eventRunId('hook:echo-now', 'msg_raced', 'echo-now', 0);
+    await app.engine.startRun(app.engine.compile((await app.flows.get('echo-now'))!), { name: 'Ed' }, { runId, actor: 'event:msg_raced' });
+    const answer = await fetch(`${url}/hooks/echo-now`, { method: 'POST', headers, body });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ greeting: 'Hello, Ed', vendorStatus: 200 });
+    expect(answer.headers.get('location')).toBe(`/api/v1/runs/${runId}`);
+    expect(await app.store.listRuns({ flowId: 'echo-now' })).toHaveLength(1);
+  });
+
   it('starts one run for a hook delivered twice', async () => {
     flow(echoFlow(false));
     const { app, url } = await serve();

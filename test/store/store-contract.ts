@@ -783,6 +783,23 @@ export function describeStoreContract<S extends Store>(
         expect(await store.findEvents({ source: 'docusign', type: 'envelope-completed', path: 'payload.envelopeId', value: 'env-9', receivedFrom: at(0), limit: 5 })).toHaveLength(1);
       });
 
+      it('indexes no keys of a delivery no run can listen for (a hook’s), and wakes no listener with it', async () => {
+        await store.createRun(aRun('run_a'));
+        await store.updateRun('run_a', { status: 'waiting', waitingFor: [listen('env-1')] });
+        const hooked = await store.recordDelivery({
+          source: 'docusign',
+          receivedAt: at(3),
+          outcome: 'accepted',
+          listenable: false,
+          event: { id: 'ev_h', type: 'envelope-completed', occurredAt: at(3), payload: { envelopeId: 'env-1' } },
+        });
+        expect(hooked.outcome).toBe('accepted');
+        // It still waits in the outbox: the dispatcher starts the hook's run if its process died first.
+        expect((await store.undispatchedDeliveries(10)).map((d) => d.id)).toEqual([hooked.id]);
+        expect(await store.findEvents({ source: 'docusign', type: 'envelope-completed', path: 'payload.envelopeId', value: 'env-1', receivedFrom: at(0), limit: 5 })).toEqual([]);
+        expect((await store.getRun('run_a'))?.status).toBe('waiting');
+      });
+
       it('records deliveries that arrive together each with its own number and outcome', async () => {
         const recorded = await Promise.all(
           ['a', 'b', 'a'].map((id) =>
@@ -852,16 +869,32 @@ export function describeStoreContract<S extends Store>(
         const due = await store.dueSchedules(at(5), 10);
         expect(due.map((x) => x.key)).toEqual(['b', 'a']);
         const run = aRun('run_sched_b', { flowId: 'deactivate' });
-        expect(await store.fireSchedule('b', 1, run)).toBe(true);
-        expect(await store.fireSchedule('b', 1, aRun('run_sched_b_again'))).toBe(false);
+        expect(await store.fireSchedules([{ key: 'b', generation: 1, run }])).toEqual([{ fired: true }]);
+        expect(await store.fireSchedules([{ key: 'b', generation: 1, run: aRun('run_sched_b_again') }])).toEqual([{ fired: false }]);
         expect(await store.getRun('run_sched_b')).toEqual(run);
         expect(await store.getRun('run_sched_b_again')).toBeUndefined();
         expect(await store.getSchedule('b')).toMatchObject({ status: 'fired', runId: 'run_sched_b' });
         // A schedule moved since it was read is not fired at its old generation.
         await store.moveSchedule('a', at(6), at(5));
-        expect(await store.fireSchedule('a', 1, aRun('run_sched_a'))).toBe(false);
+        expect(await store.fireSchedules([{ key: 'a', generation: 1, run: aRun('run_sched_a') }])).toEqual([{ fired: false }]);
         expect(await store.getRun('run_sched_a')).toBeUndefined();
         expect((await store.dueSchedules(at(5), 10)).map((x) => x.key)).toEqual([]);
+      });
+
+      it('fires a batch in one write, each firing on its own: one refused for a business key leaves the others fired', async () => {
+        await store.createRun(aRun('run_holder', { flowId: 'deactivate', status: 'running', businessKey: 'E1', exclusiveKey: true }));
+        for (const key of ['p', 'q', 'r']) await schedule(key, at(1));
+        const outcomes = await store.fireSchedules([
+          { key: 'p', generation: 1, run: aRun('run_p', { flowId: 'deactivate' }) },
+          { key: 'q', generation: 1, run: aRun('run_q', { flowId: 'deactivate', businessKey: 'E1', exclusiveKey: true }) },
+          { key: 'r', generation: 2, run: aRun('run_r', { flowId: 'deactivate' }) },
+        ]);
+        expect(outcomes.map((o) => o.fired)).toEqual([true, false, false]);
+        expect(outcomes[1]).toMatchObject({ taken: { runId: 'run_holder' } });
+        expect(await store.getRun('run_p')).toBeDefined();
+        expect(await store.getRun('run_q')).toBeUndefined();
+        expect(await store.getSchedule('q')).toMatchObject({ status: 'pending' });
+        expect(await store.getSchedule('r')).toMatchObject({ status: 'pending' });
       });
 
       it('pages schedules by moment and filters by key prefix, flow and window', async () => {

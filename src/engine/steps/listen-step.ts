@@ -77,9 +77,13 @@ const executeListen: StepExecutor<CompiledListen> = async (step, frame, { execut
   }
   if (listening.until !== undefined && new Date(listening.until) <= services.now()) {
     if (step.timeoutError === undefined) return null;
-    throw new StaffwireError(`no ${step.event} from ${step.connection} with ${step.match} = ${listening.value} came by ${listening.until}`, {
+    // The key stays out of the message, which is free text: under a field named as the event names
+    // it (`signerEmail`), whatever masks personal data by field name masks it too.
+    const field = step.match.slice(step.match.lastIndexOf('.') + 1);
+    throw new StaffwireError(`no ${step.event} from ${step.connection} with this run's ${step.match} came by ${listening.until}`, {
       code: step.timeoutError,
       category: 'raised',
+      details: { match: step.match, [field]: listening.value },
     });
   }
   throw new WaitSignal([

@@ -4,10 +4,13 @@ import type { App } from '../../app/create-app.js';
 import { standardWebhookVerifier } from '../../connector-kit/webhooks/standard-webhooks.js';
 import type { CompiledFlow } from '../../engine/compiled-flow.js';
 import { FlowInvalidError } from '../../engine/flow-invalid-error.js';
+import type { FlowDefinition } from '../../engine/flow-types.js';
 import { StaffwireError } from '../../errors/index.js';
 import { eventRunId, HOOK_PREFIX } from '../../events/event-dispatcher.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../store/records.js';
+import { RunExistsError } from '../../store/store.js';
 import { answerError, answerStoreTrouble, errorAnswerSchema, refusalStatus, WebhookRejectedError } from './delivery-answers.js';
+import { oncePerTurn } from './once-per-turn.js';
 
 /**
  * `POST /hooks/:flowId`: a Standard Webhooks delivery (signed with the flow's secret) into one
@@ -17,7 +20,32 @@ import { answerError, answerStoreTrouble, errorAnswerSchema, refusalStatus, Webh
  */
 export const hookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app }) => {
   const dedupeMs = app.config.webhooks.dedupeWindowMs;
-  const compiled = new Map<string, CompiledFlow>();
+  // The flow files hand out the same definition object until its file changes: compiled once per version, invalid ones too.
+  const compiled = new WeakMap<FlowDefinition, CompiledFlow | FlowInvalidError>();
+  const compile = (definition: FlowDefinition): CompiledFlow | FlowInvalidError => {
+    let flow = compiled.get(definition);
+    if (!flow) {
+      try {
+        flow = app.engine.compile(definition);
+      } catch (err) {
+        if (!(err instanceof FlowInvalidError)) throw err;
+        flow = err;
+      }
+      compiled.set(definition, flow);
+    }
+    return flow;
+  };
+  /** Starts the hook's run, unless the outbox dispatcher (of this process or another) started it first from the persisted delivery. */
+  const startOnce = async (flow: CompiledFlow, input: unknown, runId: string, actor: string): Promise<RunRecord> => {
+    try {
+      return await app.engine.startRun(flow, input, { runId, actor });
+    } catch (err) {
+      const existing = err instanceof RunExistsError ? await app.store.getRun(runId) : undefined;
+      if (!existing) throw err;
+      return existing;
+    }
+  };
+  const pokeRuntime = oncePerTurn(() => void app.runtime.poll());
 
   server.post<{ Params: { flowId: string }; Body: Buffer }>(
     '/hooks/:flowId',
@@ -45,16 +73,8 @@ export const hookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app 
       try {
         const definition = await app.flows.get(flowId);
         if (!definition) return await refuse(404, 'hook.unknown_flow', `no flow "${flowId}" in the flow folders`);
-        let flow = compiled.get(JSON.stringify(definition));
-        if (!flow) {
-          try {
-            flow = app.engine.compile(definition);
-          } catch (err) {
-            if (err instanceof FlowInvalidError) return await refuse(500, 'hook.invalid_flow', `flow "${flowId}" is invalid: run \`staffwire validate\` on it`);
-            throw err;
-          }
-          compiled.set(JSON.stringify(definition), flow);
-        }
+        const flow = compile(definition);
+        if (flow instanceof FlowInvalidError) return await refuse(500, 'hook.invalid_flow', `flow "${flowId}" is invalid: run \`staffwire validate\` on it`);
         const triggerIndex = flow.triggers.findIndex((t) => t.kind === 'hook');
         const trigger = flow.triggers[triggerIndex];
         if (!trigger || trigger.kind !== 'hook') return await refuse(404, 'hook.not_enabled', `flow "${flowId}" has no hook trigger`);
@@ -76,13 +96,15 @@ export const hookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app 
           outcome: 'accepted',
           event: { id: event.id, type: event.type, occurredAt: event.occurredAt, payload: event.payload },
           dedupeUntil: new Date(receivedAt.getTime() + dedupeMs).toISOString(),
+          // No listen names a hook as its connection: nothing would read the payload's keys.
+          listenable: false,
         });
         const runId = eventRunId(source, event.id, flowId, triggerIndex);
         if (delivery.outcome === 'duplicate') return reply.code(200).send({ ok: true, outcome: 'duplicate', delivery: delivery.id, runId });
 
         let run: RunRecord;
         try {
-          run = await app.engine.startRun(flow, event.payload, { runId, actor: `event:${event.id}` });
+          run = await startOnce(flow, event.payload, runId, `event:${event.id}`);
         } catch (err) {
           const reason = err instanceof StaffwireError ? `${err.code}: ${err.message}` : (err as Error).message;
           await app.store.markDispatched(delivery.id, app.clock.now().toISOString(), [{ flowId, started: false, reason }]);
@@ -93,7 +115,7 @@ export const hookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app 
 
         reply.header('location', `/api/v1/runs/${runId}`);
         if (trigger.respondWithinMs === undefined) {
-          setImmediate(() => void app.runtime.poll());
+          pokeRuntime();
           return reply.code(202).send({ runId, status: run.status });
         }
         const ended = await withinMs(app, app.runtime.submit(runId), trigger.respondWithinMs);

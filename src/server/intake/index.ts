@@ -14,7 +14,10 @@ export interface IntakeOptions {
  */
 export const intakeRoutes: FastifyPluginAsync<IntakeOptions> = async (server, { app }) => {
   server.removeAllContentTypeParsers();
-  server.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  const raw = (_request: unknown, body: Buffer | string, done: (err: null, body: Buffer | string) => void) => done(null, body);
+  // Named as well as caught by '*': fastify remembers the parser of a named type by the header as sent, not parsing it again per request.
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, raw);
+  server.addContentTypeParser('*', { parseAs: 'buffer' }, raw);
   await server.register(webhookRoute, { app });
   await server.register(hookRoute, { app });
 };

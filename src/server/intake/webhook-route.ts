@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { App } from '../../app/create-app.js';
 import { resolveConnection } from '../../connector-kit/connection.js';
 import type { ResolvedConnection } from '../../connector-kit/connector.js';
+import type { ConnectionWebhookVerifier } from '../../connector-kit/webhooks/webhook-verifier.js';
 import { StaffwireError } from '../../errors/index.js';
 import {
   acceptedAnswerSchema,
@@ -12,6 +13,7 @@ import {
   refusalStatus,
   WebhookRejectedError,
 } from './delivery-answers.js';
+import { oncePerTurn } from './once-per-turn.js';
 
 /**
  * `POST /webhooks/:connection`: the connection's connector verifies the raw bytes, a handshake
@@ -20,8 +22,11 @@ import {
  * recorded, refused ones with their reason.
  */
 export const webhookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app }) => {
-  const resolved = new Map<string, ResolvedConnection>();
+  // Configuration and connectors are fixed for the process: each source's verifier and resolved connection are found once.
+  const receivers = new Map<string, { verifier: ConnectionWebhookVerifier; connection: ResolvedConnection }>();
   const dedupeMs = app.config.webhooks.dedupeWindowMs;
+  const pokeDispatcher = oncePerTurn(() => void app.dispatcher.poke());
+  const pokeRuntime = oncePerTurn(() => void app.runtime.poll());
 
   server.post<{ Params: { connection: string }; Body: Buffer }>(
     '/webhooks/:connection',
@@ -41,12 +46,15 @@ export const webhookRoute: FastifyPluginAsync<{ app: App }> = async (server, { a
         return answerError(reply, status, code, message);
       };
       try {
-        const config = app.config.connections[source];
-        if (!config) return await refuse(404, 'webhook.unknown_connection', `no connection "${source}" is configured`);
-        const verifier = app.connectors.webhookFor(config.connector);
-        if (!verifier) return await refuse(404, 'webhook.unsupported', `connector ${config.connector} of connection "${source}" receives no webhooks`);
-        let connection = resolved.get(source);
-        if (!connection) resolved.set(source, (connection = resolveConnection(source, config)));
+        let receiver = receivers.get(source);
+        if (!receiver) {
+          const config = app.config.connections[source];
+          if (!config) return await refuse(404, 'webhook.unknown_connection', `no connection "${source}" is configured`);
+          const verifier = app.connectors.webhookFor(config.connector);
+          if (!verifier) return await refuse(404, 'webhook.unsupported', `connector ${config.connector} of connection "${source}" receives no webhooks`);
+          receivers.set(source, (receiver = { verifier, connection: resolveConnection(source, config) }));
+        }
+        const { verifier, connection } = receiver;
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         let result;
         try {
@@ -70,7 +78,9 @@ export const webhookRoute: FastifyPluginAsync<{ app: App }> = async (server, { a
           dedupeUntil: new Date(receivedAt.getTime() + dedupeMs).toISOString(),
           triggers: app.dispatcher.hasTriggersFor(source, event.type),
         });
-        if (delivery.outcome === 'accepted') setImmediate(() => void app.dispatcher.poke());
+        // Only a delivery waiting in the outbox needs the dispatcher; runs it woke need the runtime to look.
+        if (delivery.outcome === 'accepted' && delivery.dispatchedAt === undefined) pokeDispatcher();
+        if (delivery.dispatch?.some((result) => 'woken' in result)) pokeRuntime();
         return reply.code(200).send({ ok: true, outcome: delivery.outcome, delivery: delivery.id });
       } catch (err) {
         if (answerStoreTrouble(reply, err)) return reply;

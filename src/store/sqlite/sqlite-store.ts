@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from '../../errors/index.js';
 import {
@@ -25,13 +25,16 @@ import {
   RunFencedError,
   RunNotFoundError,
   type EventKeyQuery,
+  type FiringOutcome,
   type NewDelivery,
   type NewSchedule,
   type RunClaim,
   type RunWrite,
+  type ScheduleFiring,
   type Store,
 } from '../store.js';
 import { eventKeys } from '../event-keys.js';
+import { makeFolder } from '../../fs/make-folder.js';
 import { checkVersion, DatabaseTooNewError, migrate, sqliteMigrations } from './migrate.js';
 
 export interface SqliteStoreOptions {
@@ -358,6 +361,17 @@ export class SqliteStore implements Store {
         this.writeSchedule(next);
         return next;
       }).immediate,
+      fireSchedules: db.transaction((firings: readonly ScheduleFiring[]): FiringOutcome[] =>
+        firings.map(({ key, generation, run }) => {
+          try {
+            return { fired: this.tx.fireSchedule(key, generation, run) } as FiringOutcome;
+          } catch (err) {
+            if (err instanceof BusinessKeyTakenError) return { fired: false, taken: err };
+            throw err;
+          }
+        }),
+      ).immediate,
+      // A savepoint of fireSchedules: a firing refused half-way leaves nothing behind.
       fireSchedule: db.transaction((key: string, generation: number, run: RunRecord): boolean => {
         const existing = stmt.getSchedule.get(key);
         if (!existing) return false;
@@ -371,7 +385,7 @@ export class SqliteStore implements Store {
         }
         this.writeSchedule({ ...record, status: 'fired', runId: run.id, updatedAt: run.createdAt });
         return true;
-      }).immediate,
+      }),
       markEventSeen: db.transaction((source: string, eventId: string, expiresAt: string): boolean => {
         const existing = stmt.getSeen.get(source, eventId);
         if (existing && existing.expires_at > new Date().toISOString()) return false;
@@ -523,7 +537,7 @@ export class SqliteStore implements Store {
     const dispatchedAt = outcome === 'accepted' && delivery.triggers !== false ? null : delivery.receivedAt;
     const body: Pick<DeliveryRecord, 'reason' | 'event' | 'dispatch'> = { ...(reason ? { reason } : {}), ...(event ? { event } : {}) };
     const id = Number(stmt.insertDelivery.run(delivery.source, delivery.receivedAt, outcome, dispatchedAt, JSON.stringify(body)).lastInsertRowid);
-    if (outcome === 'accepted' && event) {
+    if (outcome === 'accepted' && event && delivery.listenable !== false) {
       for (const key of eventKeys(event)) stmt.insertEventKey.run(delivery.source, event.type, key.path, key.value, id, delivery.receivedAt);
       // Runs already listening wake in this same write: no crash can lose the wake-up.
       const listeners = stmt.listenersOf.all(id);
@@ -620,8 +634,9 @@ export class SqliteStore implements Store {
     return this.read(() => this.stmt.nextSchedule.get())?.fire_at;
   }
 
-  async fireSchedule(key: string, generation: number, run: RunRecord): Promise<boolean> {
-    return this.write(() => this.tx.fireSchedule(key, generation, run));
+  async fireSchedules(firings: readonly ScheduleFiring[]): Promise<FiringOutcome[]> {
+    if (firings.length === 0) return [];
+    return this.write(() => this.tx.fireSchedules(firings));
   }
 
   async runsByFlowAndStatus(): Promise<{ flowId: string; status: RunStatus; count: number }[]> {
@@ -946,25 +961,4 @@ function applyPatch(run: RunRecord, patch: Partial<Omit<RunRecord, 'id'>>): RunR
     else next[key] = value;
   }
   return next as unknown as RunRecord;
-}
-
-/**
- * `mkdir -p` one folder at a time. Node's recursive mkdir spins at full CPU on paths it can
- * never make, such as /proc/x (the kernel answers ENOENT and it tries again); made step by
- * step, such a path fails at once with that ENOENT.
- */
-function makeFolder(folder: string): void {
-  const missing: string[] = [];
-  for (let at = folder; !existsSync(at); at = dirname(at)) {
-    missing.push(at);
-    if (dirname(at) === at) break;
-  }
-  for (const at of missing.reverse()) {
-    try {
-      mkdirSync(at);
-    } catch (err) {
-      // Another process made it meanwhile.
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(at).isDirectory()) throw err;
-    }
-  }
 }
