@@ -15,8 +15,10 @@ RUN npm ci && npm prune --omit=dev
 
 # Runtime stage: only what `staffwire` needs, as an unprivileged user.
 FROM node:20-bookworm-slim
+# Listening on every interface of the container: the port is published, not the loopback.
 ENV NODE_ENV=production \
-    STAFFWIRE_DATA_DIR=/data
+    STAFFWIRE_DATA_DIR=/data \
+    STAFFWIRE_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -30,5 +32,6 @@ COPY src/store/sqlite/migrations ./src/store/sqlite/migrations
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
+EXPOSE 3000
 ENTRYPOINT ["node", "/app/bin/staffwire.js"]
 CMD ["serve"]

@@ -30,7 +30,7 @@ export interface DocusignClientOptions {
   attempts?: number;
   /** Waits longer than this are left to the engine, which parks the run instead of a worker. */
   maxInlineDelayMs?: number;
-  /** The action's logger: the client is made per action call, so requests log the run's and step's ids. */
+  /** The action's logger: the client is made per action call, so requests log the run's and step's ids (and the connection's name, which the action's logger carries). */
   log?: Logger;
   now?: () => number;
 }
@@ -87,7 +87,7 @@ export class DocusignClient {
       maxInlineDelayMs: this.options.maxInlineDelayMs ?? DEFAULT_MAX_INLINE_DELAY_MS,
       ...(signal ? { signal } : {}),
       onRetry: (error, attempt, delayMs) =>
-        this.options.log?.warn({ connection: this.options.connectionName, attempt, delayMs, code: error.code }, 'docusign call failed; retrying'),
+        this.options.log?.warn({ attempt, delayMs, code: error.code }, 'docusign call failed; retrying'),
     });
   }
 
@@ -118,9 +118,8 @@ export class DocusignClient {
     // Paths and statuses only: query strings and bodies carry keys, names and email addresses.
     this.options.log?.debug(
       {
-        connection: this.options.connectionName,
         method: request.method,
-        path: request.path,
+        requestPath: request.path,
         status: response.status,
         ...(response.status >= 400 && typeof failure.errorCode === 'string' ? { errorCode: failure.errorCode } : {}),
         traceToken,

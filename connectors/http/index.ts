@@ -1,4 +1,4 @@
-import type { ActionContext } from '../../src/connector-kit/connector.js';
+import type { ActionContext, ConnectionCheckResult } from '../../src/connector-kit/connector.js';
 import { defineConnector } from '../../src/connector-kit/define-connector.js';
 import { HttpClient } from '../../src/connector-kit/http-client.js';
 import manifest from './manifest.json' with { type: 'json' };
@@ -70,4 +70,19 @@ async function request(input: RequestInput, context: ActionContext) {
   });
 }
 
-export default defineConnector({ manifest, actions: { request } });
+/**
+ * Whether the connection's baseUrl answers, with the connection's headers and credentials: any
+ * answer below 500 but 401 and 403 is a reachable service (a base path often has no page of its
+ * own); 401 and 403 say the credentials were refused.
+ */
+async function check(context: ActionContext): Promise<ConnectionCheckResult> {
+  const baseUrl = (context.connection?.settings as HttpSettings | undefined)?.baseUrl;
+  if (!baseUrl) return { ok: true, detail: 'no baseUrl: each request names its own URL, so there is nothing to reach' };
+  const response = await clientFor(context).exchange({ method: 'GET', url: '', signal: context.signal });
+  const answered = `GET ${baseUrl} answered HTTP ${response.status}`;
+  if (response.status === 401 || response.status === 403) return { ok: false, detail: `${answered}: the credentials were refused` };
+  if (response.status >= 500) return { ok: false, detail: `${answered}: the service is failing` };
+  return { ok: true, detail: answered };
+}
+
+export default defineConnector({ manifest, actions: { request }, check });

@@ -1,4 +1,5 @@
 import { defineConnector } from '../../src/connector-kit/define-connector.js';
+import { larkCheck } from '../lark-shared/lark-connection.js';
 import { listFields } from './fields-list.js';
 import manifest from './manifest.json' with { type: 'json' };
 import { batchCreateRecords, batchDeleteRecords, batchUpdateRecords } from './records-batch.js';
@@ -13,4 +14,5 @@ export default defineConnector({
     'records.batch_delete': batchDeleteRecords,
     'fields.list': listFields,
   },
+  check: larkCheck,
 });

@@ -1,4 +1,5 @@
 import { defineConnector } from '../../src/connector-kit/define-connector.js';
+import { larkCheck } from '../lark-shared/lark-connection.js';
 import manifest from './manifest.json' with { type: 'json' };
 import { sendMessage } from './message.js';
 import { deleteUser, getUser, resumeUser, resurrectUser, suspendUser, userIdsByEmailOrMobile } from './user.js';
@@ -14,4 +15,5 @@ export default defineConnector({
     'user.resurrect': resurrectUser,
     'message.send': sendMessage,
   },
+  check: larkCheck,
 });

@@ -1,4 +1,5 @@
 import { defineConnector } from '../../src/connector-kit/define-connector.js';
+import { larkCheck } from '../lark-shared/lark-connection.js';
 import { saveDatasourceRecords } from './datasource-records-save.js';
 import { listDatasources } from './datasources-list.js';
 import { batchCreateLumpSums } from './lump-sum-batch-create.js';
@@ -11,4 +12,5 @@ export default defineConnector({
     'datasource_records.save': saveDatasourceRecords,
     'lump_sum.batch_create': batchCreateLumpSums,
   },
+  check: larkCheck,
 });

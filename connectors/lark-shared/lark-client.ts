@@ -124,7 +124,7 @@ export class LarkApp {
     const envelope = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as Envelope;
     const logId = first(response.headers['x-tt-logid']);
     log?.debug(
-      { method: request.method, path: request.path, status: response.status, code: envelope.code, logId, ms: this.now() - started },
+      { method: request.method, requestPath: request.path, status: response.status, code: envelope.code, logId, ms: this.now() - started },
       'lark request',
     );
     if (response.status < 400 && typeof envelope.code !== 'number') {
@@ -180,7 +180,7 @@ export class LarkClient {
       baseDelayMs: 500,
       maxInlineDelayMs: this.caller.maxInlineDelayMs ?? DEFAULT_MAX_INLINE_DELAY_MS,
       ...(request.signal ? { signal: request.signal } : {}),
-      onRetry: (error, attempt, delayMs) => this.caller.log?.warn({ path: request.path, attempt, delayMs, code: error.code }, 'lark call failed; retrying'),
+      onRetry: (error, attempt, delayMs) => this.caller.log?.warn({ requestPath: request.path, attempt, delayMs, code: error.code }, 'lark call failed; retrying'),
     });
   }
 
@@ -209,7 +209,7 @@ export class LarkClient {
       return await this.app.send<T>(request, token, log);
     } catch (err) {
       if (!(err instanceof VendorError) || !TOKEN_INVALID_CODES.has(Number(err.vendorCode))) throw err;
-      log?.info({ path: request.path, code: err.vendorCode }, 'lark token rejected; refreshing once');
+      log?.info({ requestPath: request.path, code: err.vendorCode }, 'lark token rejected; refreshing once');
       this.app.dropToken(token);
       return this.app.send<T>(request, await this.app.tenantToken(log), log);
     }

@@ -51,7 +51,7 @@ describe('Lark connection resources', () => {
     await getOffer(first);
     await getOffer(second);
 
-    const requests = lines.filter((line) => line.msg === 'lark request').map((line) => [line.runId, line.stepId, line.path]);
+    const requests = lines.filter((line) => line.msg === 'lark request').map((line) => [line.runId, line.stepId, line.requestPath]);
     expect(requests).toEqual([
       ['run-1', 'get-offer', '/open-apis/auth/v3/tenant_access_token/internal'],
       ['run-1', 'get-offer', OFFER_PATH],

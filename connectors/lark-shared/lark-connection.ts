@@ -1,4 +1,4 @@
-import type { ActionContext } from '../../src/connector-kit/connector.js';
+import type { ActionContext, ConnectionCheckResult } from '../../src/connector-kit/connector.js';
 import type { ResourceScope } from '../../src/connector-kit/connection-resources.js';
 import { WebhookRejectedError } from '../../src/connector-kit/webhooks/webhook.js';
 import type { ConnectionWebhookVerifier, WebhookDeliveryTerms } from '../../src/connector-kit/webhooks/webhook-verifier.js';
@@ -75,3 +75,9 @@ export const larkWebhook: ConnectionWebhookVerifier = {
     return verifyLarkWebhook(request, { verificationToken, ...(encryptKey ? { encryptKey } : {}), now: () => now.getTime() });
   },
 };
+
+/** A connection check for every Lark product: asks Lark for a tenant token with the app's id and secret. */
+export async function larkCheck(context: ActionContext): Promise<ConnectionCheckResult> {
+  await larkClient(context).tenantToken();
+  return { ok: true, detail: `Lark issued a tenant token to app ${String(context.connection?.settings.appId)}` };
+}

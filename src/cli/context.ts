@@ -1,6 +1,8 @@
 import { createApp, type App } from '../app/create-app.js';
 import { loadConfig, type StaffwireConfig } from '../config/config.js';
+import { createLogger } from '../log/logger.js';
 import type { StepRecord } from '../store/records.js';
+import { logDestination } from './log-destination.js';
 
 /** What a command runs on: the app built from the configuration the command names. */
 export type CliContext = App;
@@ -18,6 +20,7 @@ export async function createContext(options: ContextOptions = {}): Promise<CliCo
   const config = loadConfig(options.configFile);
   if (options.connections) config.connections = { ...config.connections, ...options.connections };
   return createApp(config, {
+    log: createLogger(config.log.level, logDestination(config.dataDir, 'command')),
     ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
     ...(options.readonly ? { readonly: true } : {}),
   });

@@ -1,14 +1,20 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, RunInterruptedError, StoreUnavailableError, UsageError } from '../errors/index.js';
 import { FlowInvalidError } from '../engine/flow-invalid-error.js';
+import { ServerRequestError } from './api-client.js';
 import { connectorsListCommand, connectorsShowCommand } from './commands/connectors.js';
 import { demoCommand } from './commands/demo.js';
+import { eventsListCommand, eventsShowCommand } from './commands/events.js';
 import { InvalidFlowFileError } from './commands/load-flow.js';
 import { runCommand } from './commands/run.js';
 import { runsCancelCommand, runsListCommand, runsResumeCommand, runsRetryCommand, runsShowCommand } from './commands/runs.js';
 import { sandboxCommand } from './commands/sandbox.js';
+import { schedulesCancelCommand, schedulesListCommand, schedulesMoveCommand, schedulesShowCommand } from './commands/schedules.js';
 import { serveCommand } from './commands/serve.js';
+import { tokensCreateCommand } from './commands/tokens.js';
 import { validateCommand } from './commands/validate.js';
+import { parseRunTarget } from './run-target.js';
+import { DEFAULT_WAIT_UP_TO_MS, parseWaitUpTo } from './wait-up-to.js';
 
 /**
  * Exit codes: 0 success, 1 the work failed (invalid flow, failed run, unusable store), 2 usage
@@ -20,9 +26,23 @@ export async function main(argv: string[]): Promise<number> {
     .description('Durable HR integration flows: validate, run and inspect them.')
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
+    .addHelpText(
+      'after',
+      '\nLogs: JSON lines at log.level (env STAFFWIRE_LOG_LEVEL, default warn; serve: info), appended to <dataDir>/logs/staffwire.log;\n' +
+        '`staffwire serve` writes them to stderr. STAFFWIRE_LOG_FILE=<file> sends them to that file, STAFFWIRE_LOG_FILE=- to stderr.',
+    )
     .exitOverride();
   const config = new Option('-c, --config <file>', 'configuration file (default ./staffwire.config.json, env STAFFWIRE_CONFIG)');
   const json = new Option('--json', 'print machine-readable JSON');
+  // Commands on runs, schedules and events work on the local store, or on a running server.
+  const server = () => new Option('--server <url>', 'work against this running `staffwire serve` instead of the local store (env STAFFWIRE_SERVER)');
+  const token = () => new Option('--token <token>', 'API token for --server (env STAFFWIRE_TOKEN)');
+  /** A subcommand of `parent` that works on the local store, or with --server on a running server. */
+  const onStoreOrServer = (parent: Command, name: string) => parent.command(name).addOption(json).addOption(config).addOption(server()).addOption(token());
+  const waitUpTo = () =>
+    new Option('--wait-up-to <seconds>', 'stay to continue a waiting run if it is due within this many seconds (or a duration: 500ms, 30s, 5m)')
+      .default(DEFAULT_WAIT_UP_TO_MS, '60')
+      .argParser(parseWaitUpTo);
   const done = (code: number) => {
     exitCode = code;
   };
@@ -37,50 +57,80 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('run')
     .description('run a flow in this process and print each step as it finishes')
-    .argument('<flow>', 'flow file, or the id of a flow in the flow folders')
+    .argument('<flow>', 'flow file, or the id of a flow in the flow folders', parseRunTarget)
     .option('-i, --input <file>', 'run input as JSON; "-" reads standard input')
-    .option('--wait-up-to <seconds>', 'stay to continue a waiting run if it is due within this many seconds', '60')
+    .addOption(waitUpTo())
     .addOption(json)
     .addOption(config)
     .action(async (flow: string, opts) => done(await runCommand(flow, opts)));
 
   const runs = program.command('runs').description('list, inspect, retry, resume and cancel runs');
-  runs
-    .command('list')
+  onStoreOrServer(runs, 'list')
     .description('recent runs, newest first')
     .option('--flow <id>', 'only runs of this flow')
     .option('--status <status>', 'only runs with this status (comma-separated: queued,running,waiting,succeeded,failed,cancelled)')
+    .option('--from <moment>', 'only runs created at or after this date or moment (2030-03-01, 2030-03-01T09:00:00+08:00)')
+    .option('--to <moment>', 'only runs created before this date or moment')
+    .option('--business-key <key>', 'only runs with this business key')
     .option('--limit <n>', 'at most this many', '50')
-    .addOption(json)
-    .addOption(config)
     .action(async (opts) => done(await runsListCommand(opts)));
-  runs
-    .command('show')
+  onStoreOrServer(runs, 'show')
     .description("a run's step timeline, output and error")
     .argument('<id>', 'run id')
-    .addOption(json)
-    .addOption(config)
     .action(async (id: string, opts) => done(await runsShowCommand(id, opts)));
-  runs
-    .command('retry')
-    .description('run a failed run again from its failed step; completed steps are not repeated')
+  onStoreOrServer(runs, 'retry')
+    .description('run a failed run again from its failed step; completed steps are not repeated (with --server, the server runs it and this follows)')
     .argument('<id>', 'run id')
-    .addOption(json)
-    .addOption(config)
+    .addOption(waitUpTo())
     .action(async (id: string, opts) => done(await runsRetryCommand(id, opts)));
   runs
     .command('resume')
-    .description('continue runs that a stopped or killed process left unfinished, and waits that are due')
+    .description('continue runs that a stopped or killed process left unfinished, and waits that are due (a running `staffwire serve` does this by itself)')
     .addOption(json)
     .addOption(config)
+    .addOption(server().hideHelp())
     .action(async (opts) => done(await runsResumeCommand(opts)));
-  runs
-    .command('cancel')
+  onStoreOrServer(runs, 'cancel')
     .description('cancel a queued, running or waiting run')
     .argument('<id>', 'run id')
-    .addOption(json)
-    .addOption(config)
     .action(async (id: string, opts) => done(await runsCancelCommand(id, opts)));
+
+  const schedules = program.command('schedules').description('one-off future runs by business key: list, show, cancel, move');
+  onStoreOrServer(schedules, 'list')
+    .description('schedules in fire order, earliest first')
+    .option('--status <status>', 'only schedules with this status (comma-separated: pending,fired,cancelled)', 'pending')
+    .option('--flow <id>', 'only schedules of this flow')
+    .option('--key-prefix <prefix>', 'only keys starting with this, e.g. deactivate:')
+    .option('--from <moment>', 'only schedules firing at or after this date or moment')
+    .option('--to <moment>', 'only schedules firing before this date or moment')
+    .option('--limit <n>', 'at most this many', '50')
+    .action(async (opts) => done(await schedulesListCommand(opts)));
+  onStoreOrServer(schedules, 'show')
+    .description('a schedule: when it fires (also in its time zone), its flow, input and who scheduled it')
+    .argument('<key>', 'business key')
+    .action(async (key: string, opts) => done(await schedulesShowCommand(key, opts)));
+  onStoreOrServer(schedules, 'cancel')
+    .description('cancel a pending schedule: it starts no run')
+    .argument('<key>', 'business key')
+    .action(async (key: string, opts) => done(await schedulesCancelCommand(key, opts)));
+  onStoreOrServer(schedules, 'move')
+    .description('make a pending schedule fire at another moment')
+    .argument('<key>', 'business key')
+    .requiredOption('--at <moment>', 'when it fires, ISO 8601 with its zone, e.g. 2030-03-01T18:00:00+08:00')
+    .action(async (key: string, opts) => done(await schedulesMoveCommand(key, opts)));
+
+  const events = program.command('events').description('webhook deliveries and what became of them');
+  onStoreOrServer(events, 'list')
+    .description('deliveries, newest first: outcome, event, and the runs each started or woke')
+    .option('--source <connection>', 'only deliveries for this connection (or hook:<flow id>)')
+    .option('--outcome <outcome>', 'only deliveries with this outcome (comma-separated: accepted,duplicate,refused,challenge)')
+    .option('--since <moment>', 'only deliveries received at or after this date or moment')
+    .option('--limit <n>', 'at most this many', '50')
+    .action(async (opts) => done(await eventsListCommand(opts)));
+  onStoreOrServer(events, 'show')
+    .description('one delivery with its event payload')
+    .argument('<id>', 'delivery id')
+    .action(async (id: string, opts) => done(await eventsShowCommand(id, opts)));
 
   const connectors = program.command('connectors').description('the installed connectors and what they offer');
   connectors
@@ -97,9 +147,21 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('serve')
-    .description('run the embedded runtime: resume interrupted runs, fire waits and retries when due')
+    .description('serve the REST API, webhooks, docs and metrics, and execute runs when due (whichever process queued or parked them)')
+    .option('--port <port>', 'port to listen on; 0 picks a free one (default server.port, 3000; env STAFFWIRE_PORT)')
+    .option('--host <host>', 'address to listen on (default server.host, 127.0.0.1; env STAFFWIRE_HOST)')
     .addOption(config)
     .action(async (opts) => done(await serveCommand(opts)));
+
+  program
+    .command('tokens')
+    .description('API tokens for `staffwire serve`')
+    .command('create')
+    .description('print a new token once, and the server.tokens entry holding its SHA-256 (nothing is stored)')
+    .requiredOption('--name <name>', 'who uses it; recorded as api:<name>')
+    .requiredOption('--role <role>', 'viewer (reads, personal data masked), operator (also starts, retries, cancels runs and schedules) or admin')
+    .addOption(json)
+    .action(async (opts) => done(await tokensCreateCommand(opts)));
 
   program
     .command('sandbox')
@@ -134,6 +196,10 @@ function reportError(err: unknown): number {
   if (err instanceof UsageError) {
     console.error(`staffwire: ${err.message}`);
     return 2;
+  }
+  if (err instanceof ServerRequestError) {
+    console.error(`staffwire: ${err.message}`);
+    return err.exitCode;
   }
   if (err instanceof InvalidFlowFileError) {
     console.error(err.message);

@@ -37,10 +37,24 @@ export interface ActionContext {
 
 export type ActionHandler = (input: never, context: ActionContext) => Promise<unknown>;
 
+/** What a connection check found: whether the vendor accepted the connection, and what it said. */
+export interface ConnectionCheckResult {
+  ok: boolean;
+  /** What was tried and what came of it, e.g. `Lark issued a tenant token to app cli_a1b2`. */
+  detail: string;
+}
+
 /** An adapter for one vendor API; `connectors/<id>/index.ts` default-exports one, made with defineConnector. */
 export interface Connector {
   manifest: ConnectorManifest;
   actions: Record<string, ActionHandler>;
   /** Verifies and decodes the vendor's webhooks, for connectors that receive them. */
   webhook?: ConnectionWebhookVerifier;
+  /**
+   * Authenticates against the vendor with `context.connection` by the cheapest call that proves
+   * the credentials work (a token, a read of one record), for `POST /api/v1/connections/:name/check`.
+   * Resolves `ok: false` with the vendor's answer when it refuses; may also throw (an unset
+   * secret, no answer), which the caller reports as a failed check with the error's message.
+   */
+  check?: (context: ActionContext) => Promise<ConnectionCheckResult>;
 }

@@ -14,11 +14,13 @@ export interface ConnectorDefinition<Manifest extends ManifestJson> {
   actions: NoInfer<{ [Name in keyof Manifest['actions']]: ActionHandler }>;
   /** The verifier for the vendor's webhooks, for connectors that receive them. */
   webhook?: ConnectionWebhookVerifier;
+  /** The cheapest call proving a connection's credentials work (see Connector.check). */
+  check?: Connector['check'];
 }
 
 /**
- * A connector from its manifest (the JSON import as it is), its actions, and its webhook
- * verifier. The compiler holds the actions to the manifest's action names: a missing or an extra
+ * A connector from its manifest (the JSON import as it is), its actions, its webhook verifier
+ * and its connection check. The compiler holds the actions to the manifest's action names: a missing or an extra
  * handler does not type-check.
  */
 export function defineConnector<Manifest extends ManifestJson>(definition: ConnectorDefinition<Manifest>): Connector {
@@ -28,5 +30,6 @@ export function defineConnector<Manifest extends ManifestJson>(definition: Conne
     manifest: definition.manifest as ConnectorManifest,
     actions: definition.actions as Record<string, ActionHandler>,
     ...(definition.webhook ? { webhook: definition.webhook } : {}),
+    ...(definition.check ? { check: definition.check } : {}),
   };
 }

@@ -242,7 +242,7 @@ describe('the store under a run', () => {
     const flow = flowFile('locked', { id: 'locked', version: '1', steps: [call('first'), call('second')] });
     let release!: () => void;
     ws.server.onCall((c, respond) => (c.path === '/first' ? (release = () => respond()) : respond()));
-    const process = startCli(['run', flow, '--config', ws.config], { env: { STAFFWIRE_LOG_LEVEL: 'warn' } });
+    const process = startCli(['run', flow, '--config', ws.config], { env: { STAFFWIRE_LOG_LEVEL: 'warn', STAFFWIRE_LOG_FILE: '-' } });
     let stderr = '';
     process.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const running = collect(process);

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { RunRecord, StepRecord } from '../../src/store/records.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 /** What a CLI process left in its SQLite file, read directly as another process would. */
 export function readStoreFile(file: string): { runs: RunRecord[]; steps: StepRecord[] } {
@@ -18,5 +19,15 @@ export function readStoreFile(file: string): { runs: RunRecord[]; steps: StepRec
     return { runs, steps };
   } finally {
     db.close();
+  }
+}
+
+/** Opens the SQLite file as a Staffwire process does (read-only if asked), uses it, and closes it. */
+export async function withStoreFile<T>(file: string, use: (store: SqliteStore) => Promise<T>, access: { readonly: boolean } = { readonly: false }): Promise<T> {
+  const store = new SqliteStore(file, access);
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
   }
 }

@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunRecord } from '../../store/records.js';
-import { createContext } from '../context.js';
+import { createContext, type CliContext } from '../context.js';
 import { runLine, stepLine, timeline } from '../format.js';
 import { loadFlow } from './load-flow.js';
 import { readInput } from './read-input.js';
@@ -8,8 +9,8 @@ export interface RunOptions {
   input?: string;
   json?: boolean;
   config?: string;
-  /** Stay and continue a waiting run when it is due within this many seconds. */
-  waitUpTo: string;
+  /** Stay and continue a waiting run when it is due within this many milliseconds (`--wait-up-to`). */
+  waitUpTo: number;
 }
 
 /** Runs one flow in this process: a line per step as it finishes, then the output. */
@@ -21,25 +22,39 @@ export async function runCommand(target: string, options: RunOptions): Promise<n
   const context = await createContext({ ...(options.config ? { configFile: options.config } : {}), ...(printStep ? { onCheckpoint: printStep } : {}) });
   try {
     const flow = loadFlow(context, target);
-    const waitUpToMs = Number(options.waitUpTo) * 1000;
     // The id is printed once the run exists: input the flow refuses creates no run.
-    let run = await context.engine.runNow(flow, input, {
+    const started = await context.engine.runNow(flow, input, {
       actor: 'cli',
       onCreated: (created) => {
         if (!options.json) console.log(`run ${created.id}  ${flow.definition.id}@${flow.definition.version}`);
       },
     });
-    for (;;) {
-      if (run.status !== 'waiting' || !run.waitingUntil) break;
-      const delay = new Date(run.waitingUntil).getTime() - Date.now();
-      if (delay > waitUpToMs) break;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, delay)));
-      run = await context.engine.executeRun(run.id);
-    }
+    const run = await continueWhileDue(context, started, options.waitUpTo);
     return report(run, await context.store.listSteps(run.id), options.json ?? false);
   } finally {
     await context.close();
   }
+}
+
+/** How long until a waiting run is due; undefined when it does not wait for a moment. */
+export function dueIn(run: RunRecord, now = Date.now()): number | undefined {
+  if (run.status !== 'waiting' || !run.waitingUntil) return undefined;
+  return new Date(run.waitingUntil).getTime() - now;
+}
+
+/** Whether to stay with a run that waits: when it is due within `waitUpToMs`; never with 0, which leaves every wait to `staffwire serve`. */
+export function staysFor(run: RunRecord, waitUpToMs: number): boolean {
+  const delay = dueIn(run);
+  return delay !== undefined && waitUpToMs > 0 && delay <= waitUpToMs;
+}
+
+/** Stays with a run in this process while it parks on waits due within `waitUpToMs`, continuing it each time. */
+export async function continueWhileDue(context: CliContext, run: RunRecord, waitUpToMs: number): Promise<RunRecord> {
+  while (staysFor(run, waitUpToMs)) {
+    await sleep(Math.max(0, dueIn(run)!));
+    run = await context.engine.executeRun(run.id);
+  }
+  return run;
 }
 
 function report(run: RunRecord, steps: Parameters<typeof timeline>[0], json: boolean): number {
@@ -49,7 +64,11 @@ function report(run: RunRecord, steps: Parameters<typeof timeline>[0], json: boo
     console.log(runLine(run));
     if (run.status === 'succeeded') console.log(JSON.stringify(run.output, null, 2));
     if (run.status === 'waiting') {
-      console.log(`waits until ${run.waitingUntil}; \`staffwire serve\` continues it then, or \`staffwire runs resume\` once it is due`);
+      console.log(
+        run.waitingUntil
+          ? `waits until ${run.waitingUntil}; \`staffwire serve\` continues it then, or \`staffwire runs resume\` once it is due`
+          : 'waits for an event; `staffwire serve` continues it when one arrives',
+      );
     }
     if (run.error) console.error(`error ${run.error.code} at ${run.error.step || 'the run'}: ${run.error.message}`);
   }
