@@ -220,7 +220,8 @@ function reportError(err: unknown): number {
   }
   if (err instanceof FlowInvalidError || err instanceof InputError) {
     console.error(`staffwire: ${err.message}`);
-    return 1;
+    // A run, schedule or delivery named on the command line that does not exist is a wrong argument, whatever the command.
+    return err instanceof InputError && err.code.endsWith('.not_found') ? 2 : 1;
   }
   console.error(`staffwire: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
   if (process.env.STAFFWIRE_DEBUG) console.error(err);

@@ -105,3 +105,19 @@ describe('a data directory no folder can be made in', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('naming something that does not exist', () => {
+  it('is a usage error (exit 2) for every command that takes a run id or a schedule key', async () => {
+    ws.file('flows/pausing.json', waiting);
+    const results = await Promise.all([
+      ws.cli(['runs', 'show', 'run_missing']),
+      ws.cli(['runs', 'cancel', 'run_missing']),
+      ws.cli(['runs', 'retry', 'run_missing']),
+      ws.cli(['schedules', 'show', 'freeze:nobody']),
+      ws.cli(['schedules', 'cancel', 'freeze:nobody']),
+      ws.cli(['schedules', 'move', 'freeze:nobody', '--at', '2031-01-01T00:00:00Z']),
+    ]);
+    expect(results.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2]);
+    for (const result of results) expect(result.stderr).toMatch(/^staffwire: (no run with id run_missing|nothing is scheduled under key freeze:nobody)/);
+  });
+});

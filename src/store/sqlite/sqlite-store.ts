@@ -547,7 +547,8 @@ export class SqliteStore implements Store {
         stmt.markDispatched.run(dispatchedAt, JSON.stringify(body), id);
       }
     }
-    return deliveryOf({ id, source: delivery.source, received_at: delivery.receivedAt, outcome, dispatched_at: dispatchedAt, body: JSON.stringify(body) });
+    // The body as built, not parsed back from what was just written.
+    return deliveryWith({ id, source: delivery.source, received_at: delivery.receivedAt, outcome, dispatched_at: dispatchedAt }, body);
   }
 
   async getDelivery(id: number): Promise<DeliveryRecord | undefined> {
@@ -895,7 +896,12 @@ interface DeliveryRow {
 }
 
 function deliveryOf(row: DeliveryRow): DeliveryRecord {
-  const body = JSON.parse(row.body) as Pick<DeliveryRecord, 'reason' | 'event' | 'dispatch'>;
+  return deliveryWith(row, JSON.parse(row.body) as DeliveryBody);
+}
+
+type DeliveryBody = Pick<DeliveryRecord, 'reason' | 'event' | 'dispatch'>;
+
+function deliveryWith(row: Omit<DeliveryRow, 'body'>, body: DeliveryBody): DeliveryRecord {
   return {
     id: row.id,
     source: row.source,
