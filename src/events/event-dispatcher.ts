@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BackgroundTask } from '../app/create-app.js';
+import { PollingLoop } from '../app/polling-loop.js';
 import type { Clock } from '../clock/clock.js';
 import type { CompiledFlow } from '../engine/compiled-flow.js';
 import type { Engine } from '../engine/engine.js';
@@ -40,48 +41,37 @@ const BATCH = 100;
  * (after a crash between starting its runs and marking it dispatched) starts nothing twice.
  */
 export class EventDispatcher implements BackgroundTask {
-  private running = false;
-  private pass: Promise<void> | undefined;
-  private again = false;
-  private cancelTimer: (() => void) | undefined;
+  private readonly loop: PollingLoop;
   /** By definition: the flow files hand out the same object until the file changes. */
   private readonly compiled = new WeakMap<FlowDefinition, CompiledFlow | undefined>();
   private index: { at: number; byEvent: Map<string, FlowDefinition[]> } | undefined;
 
-  constructor(private readonly options: EventDispatcherOptions) {}
-
-  async start(): Promise<void> {
-    this.running = true;
-    await this.poke();
+  constructor(private readonly options: EventDispatcherOptions) {
+    const pollMs = options.pollMs ?? 1000;
+    this.loop = new PollingLoop({
+      pass: () => this.drain(),
+      nextDelayMs: async () => pollMs,
+      clock: options.clock,
+      log: options.log,
+      failure: 'could not dispatch webhook deliveries',
+    });
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.cancelTimer?.();
-    await this.pass;
+  private get running(): boolean {
+    return this.loop.running;
+  }
+
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Dispatches what the outbox holds now; coalesced with a pass under way. */
   poke(): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    if (this.pass) {
-      this.again = true;
-      return this.pass;
-    }
-    this.pass = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.drain();
-        } while (this.again && this.running);
-      } catch (err) {
-        this.options.log.warn({ err: (err as Error).message }, 'could not dispatch webhook deliveries; trying again');
-      } finally {
-        this.pass = undefined;
-        this.arm();
-      }
-    })();
-    return this.pass;
+    return this.loop.poll();
   }
 
   /**
@@ -210,12 +200,6 @@ export class EventDispatcher implements BackgroundTask {
     }
     this.compiled.set(definition, flow);
     return flow;
-  }
-
-  private arm(): void {
-    if (!this.running) return;
-    this.cancelTimer?.();
-    this.cancelTimer = this.options.clock.schedule(() => void this.poke(), this.options.pollMs ?? 1000);
   }
 }
 

@@ -1,5 +1,6 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
+import { PollingLoop } from '../app/polling-loop.js';
 import type { Engine } from '../engine/engine.js';
 import type { RunRecord } from '../store/records.js';
 import type { Runtime } from './runtime.js';
@@ -28,10 +29,7 @@ export class EmbeddedRuntime implements Runtime {
   private readonly limit: LimitFunction;
   private readonly inFlight = new Map<string, Promise<RunRecord>>();
   private readonly pollMs: number;
-  private cancelTimer: (() => void) | undefined;
-  private running = false;
-  private polling: Promise<void> | undefined;
-  private pollAgain = false;
+  private readonly loop: PollingLoop;
   /** The last look found more due work than it had room for: a freed slot should look again. */
   private leftWorkBehind = false;
   private abandonedCheckedAt = -Infinity;
@@ -42,6 +40,13 @@ export class EmbeddedRuntime implements Runtime {
   ) {
     this.limit = pLimit(options.concurrency);
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.loop = new PollingLoop({
+      pass: () => this.pickUpDueRuns(),
+      nextDelayMs: (failed) => this.nextDelayMs(failed),
+      clock: engine.clock,
+      log: options.log,
+      failure: 'could not look for due runs',
+    });
   }
 
   /** Executes a run now or when a slot frees; resolves with its state afterwards. */
@@ -62,16 +67,12 @@ export class EmbeddedRuntime implements Runtime {
     return promise;
   }
 
-  async start(): Promise<void> {
-    this.running = true;
-    await this.poll();
+  start(): Promise<void> {
+    return this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
-    await this.polling;
+    await this.loop.stop();
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
@@ -82,29 +83,11 @@ export class EmbeddedRuntime implements Runtime {
 
   /** Looks at the store once now (coalesced with a look already under way). */
   poll(): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    if (this.polling) {
-      this.pollAgain = true;
-      return this.polling;
-    }
-    this.polling = (async () => {
-      try {
-        do {
-          this.pollAgain = false;
-          await this.pickUpDueRuns();
-        } while (this.pollAgain && this.running);
-      } catch (err) {
-        this.options.log.warn({ err: (err as Error).message }, 'could not look for due runs; trying again');
-      } finally {
-        this.polling = undefined;
-        void this.armNext();
-      }
-    })();
-    return this.polling;
+    return this.loop.poll();
   }
 
   private lookSoon(): void {
-    if (this.running) setImmediate(() => void this.poll());
+    if (this.loop.running) setImmediate(() => void this.poll());
   }
 
   private async pickUpDueRuns(): Promise<void> {
@@ -123,21 +106,15 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   /** The next look: at the next moment this process knows of, or after `pollMs` at the latest. */
-  private async armNext(): Promise<void> {
-    const clock = this.engine.clock;
-    let delay = this.pollMs;
+  private async nextDelayMs(failed: boolean): Promise<number> {
+    if (failed) return this.pollMs;
     try {
       const next = await this.engine.store.nextDueAt();
-      const untilNext = next === undefined ? Infinity : new Date(next).getTime() - clock.now().getTime();
-      if (untilNext >= MIN_TIMER_MS && untilNext < delay) delay = untilNext;
+      const untilNext = next === undefined ? Infinity : new Date(next).getTime() - this.engine.clock.now().getTime();
+      return untilNext >= MIN_TIMER_MS && untilNext < this.pollMs ? untilNext : this.pollMs;
     } catch {
       // The look itself reports store trouble; the next one comes after pollMs.
+      return this.pollMs;
     }
-    if (!this.running) return;
-    this.cancelTimer?.();
-    this.cancelTimer = clock.schedule(() => {
-      this.cancelTimer = undefined;
-      void this.poll();
-    }, delay);
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { BackgroundTask } from '../app/create-app.js';
+import { PollingLoop } from '../app/polling-loop.js';
 import type { Clock } from '../clock/clock.js';
 import type { CompiledFlow } from '../engine/compiled-flow.js';
 import type { Engine } from '../engine/engine.js';
@@ -88,10 +89,7 @@ export class Scheduler implements BackgroundTask {
   private readonly batchSize: number;
   private readonly graceMs: number;
   private readonly cronTriggers: CronTriggers;
-  private running = false;
-  private pass: Promise<void> | undefined;
-  private again = false;
-  private cancelTimer: (() => void) | undefined;
+  private readonly loop: PollingLoop;
   private triggers: CronTrigger[] = [];
   /** The next tick of each trigger after what it handled, or null when it never fires again: all the scheduler keeps per trigger. */
   private readonly nextTicks = new WeakMap<CronTrigger, number | null>();
@@ -103,44 +101,33 @@ export class Scheduler implements BackgroundTask {
     this.batchSize = options.batchSize ?? DEFAULT_SCHEDULE_BATCH;
     this.graceMs = options.cronGraceMs ?? DEFAULT_CRON_GRACE_MS;
     this.cronTriggers = new CronTriggers(options.flows, options.engine, options.log);
+    this.loop = new PollingLoop({
+      pass: async () => {
+        await this.fireDueSchedules();
+        await this.fireCronTicks();
+      },
+      nextDelayMs: (failed) => this.nextDelayMs(failed),
+      clock: options.clock,
+      log: options.log,
+      failure: 'could not fire due schedules and cron ticks',
+    });
   }
 
-  async start(): Promise<void> {
-    this.running = true;
-    await this.poll();
+  private get running(): boolean {
+    return this.loop.running;
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
-    await this.pass;
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Fires what is due now (coalesced with a pass under way); the API can call it after scheduling. */
   poll(): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    if (this.pass) {
-      this.again = true;
-      return this.pass;
-    }
-    this.pass = (async () => {
-      let failed = false;
-      try {
-        do {
-          this.again = false;
-          await this.fireDueSchedules();
-          await this.fireCronTicks();
-        } while (this.again && this.running);
-      } catch (err) {
-        failed = true;
-        this.options.log.warn({ err: (err as Error).message }, 'could not fire due schedules and cron ticks; trying again');
-      } finally {
-        this.pass = undefined;
-        await this.armNext(failed);
-      }
-    })();
-    return this.pass;
+    return this.loop.poll();
   }
 
   private async fireDueSchedules(): Promise<void> {
@@ -317,31 +304,23 @@ export class Scheduler implements BackgroundTask {
    * The next look: at the next schedule or tick this process knows of, or after `pollMs` at the
    * latest. A pass that failed waits the full `pollMs`, so a broken store is not hammered.
    */
-  private async armNext(failed: boolean): Promise<void> {
-    if (!this.running) return;
+  private async nextDelayMs(failed: boolean): Promise<number> {
+    if (failed) return this.pollMs;
     const { store, clock } = this.options;
-    let delay = this.pollMs;
-    if (!failed) {
-      try {
-        const now = clock.now();
-        const moments: number[] = [];
-        const nextSchedule = await store.nextScheduleAt();
-        if (nextSchedule !== undefined) moments.push(Date.parse(nextSchedule));
-        for (const trigger of this.triggers) {
-          const tick = this.nextTicks.get(trigger);
-          if (typeof tick === 'number') moments.push(tick);
-        }
-        if (moments.length > 0) delay = Math.min(delay, Math.max(0, Math.min(...moments) - now.getTime()));
-      } catch {
-        // The next pass reports store trouble; it comes after pollMs.
+    try {
+      const now = clock.now();
+      const moments: number[] = [];
+      const nextSchedule = await store.nextScheduleAt();
+      if (nextSchedule !== undefined) moments.push(Date.parse(nextSchedule));
+      for (const trigger of this.triggers) {
+        const tick = this.nextTicks.get(trigger);
+        if (typeof tick === 'number') moments.push(tick);
       }
+      return moments.length > 0 ? Math.min(this.pollMs, Math.max(0, Math.min(...moments) - now.getTime())) : this.pollMs;
+    } catch {
+      // The next pass reports store trouble; it comes after pollMs.
+      return this.pollMs;
     }
-    if (!this.running) return;
-    this.cancelTimer?.();
-    this.cancelTimer = clock.schedule(() => {
-      this.cancelTimer = undefined;
-      void this.poll();
-    }, delay);
   }
 }
 
