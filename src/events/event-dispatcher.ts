@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { BackgroundTask } from '../app/create-app.js';
-import { PollingLoop } from '../app/polling-loop.js';
+import { PollingTask } from '../app/polling-task.js';
 import type { Clock } from '../clock/clock.js';
 import type { CompiledFlow } from '../engine/compiled-flow.js';
 import type { Engine } from '../engine/engine.js';
@@ -40,38 +39,21 @@ const BATCH = 100;
  * started for (event, flow, trigger) has an id derived from them, so dispatching a delivery again
  * (after a crash between starting its runs and marking it dispatched) starts nothing twice.
  */
-export class EventDispatcher implements BackgroundTask {
-  private readonly loop: PollingLoop;
+export class EventDispatcher extends PollingTask {
   /** By definition: the flow files hand out the same object until the file changes. */
   private readonly compiled = new WeakMap<FlowDefinition, CompiledFlow | undefined>();
   private index: { at: number; byEvent: Map<string, FlowDefinition[]> } | undefined;
 
   constructor(private readonly options: EventDispatcherOptions) {
-    const pollMs = options.pollMs ?? 1000;
-    this.loop = new PollingLoop({
-      pass: () => this.drain(),
-      nextDelayMs: async () => pollMs,
-      clock: options.clock,
-      log: options.log,
-      failure: 'could not dispatch webhook deliveries',
-    });
+    super({ clock: options.clock, log: options.log, failure: 'could not dispatch webhook deliveries' });
   }
 
-  private get running(): boolean {
-    return this.loop.running;
+  protected pass(): Promise<void> {
+    return this.drain();
   }
 
-  start(): Promise<void> {
-    return this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Dispatches what the outbox holds now; coalesced with a pass under way. */
-  poke(): Promise<void> {
-    return this.loop.poll();
+  protected async nextDelayMs(): Promise<number> {
+    return this.options.pollMs ?? 1000;
   }
 
   /**

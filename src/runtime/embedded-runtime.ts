@@ -1,6 +1,6 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
-import { PollingLoop } from '../app/polling-loop.js';
+import { PollingTask } from '../app/polling-task.js';
 import type { Engine } from '../engine/engine.js';
 import type { RunRecord } from '../store/records.js';
 import type { Runtime } from './runtime.js';
@@ -25,11 +25,10 @@ export interface EmbeddedRuntimeOptions {
  * child woke — is picked up within `pollMs`, and at its moment when this process knows it. Work
  * is found only through the store's due index, so any process can wake a run any other parked.
  */
-export class EmbeddedRuntime implements Runtime {
+export class EmbeddedRuntime extends PollingTask implements Runtime {
   private readonly limit: LimitFunction;
   private readonly inFlight = new Map<string, Promise<RunRecord>>();
   private readonly pollMs: number;
-  private readonly loop: PollingLoop;
   /** The last look found more due work than it had room for: a freed slot should look again. */
   private leftWorkBehind = false;
   private abandonedCheckedAt = -Infinity;
@@ -38,15 +37,9 @@ export class EmbeddedRuntime implements Runtime {
     private readonly engine: Engine,
     private readonly options: EmbeddedRuntimeOptions,
   ) {
+    super({ clock: engine.clock, log: options.log, failure: 'could not look for due runs' });
     this.limit = pLimit(options.concurrency);
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
-    this.loop = new PollingLoop({
-      pass: () => this.pickUpDueRuns(),
-      nextDelayMs: (failed) => this.nextDelayMs(failed),
-      clock: engine.clock,
-      log: options.log,
-      failure: 'could not look for due runs',
-    });
   }
 
   /** Executes a run now or when a slot frees; resolves with its state afterwards. */
@@ -67,12 +60,8 @@ export class EmbeddedRuntime implements Runtime {
     return promise;
   }
 
-  start(): Promise<void> {
-    return this.loop.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.loop.stop();
+  override async stop(): Promise<void> {
+    await super.stop();
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
@@ -81,16 +70,12 @@ export class EmbeddedRuntime implements Runtime {
     return Promise.allSettled([...this.inFlight.values()]);
   }
 
-  /** Looks at the store once now (coalesced with a look already under way). */
-  poll(): Promise<void> {
-    return this.loop.poll();
-  }
-
   private lookSoon(): void {
-    if (this.loop.running) setImmediate(() => void this.poll());
+    if (this.running) setImmediate(() => void this.poll());
   }
 
-  private async pickUpDueRuns(): Promise<void> {
+  /** Picks up the runs due in the store, as many as there is room for. */
+  protected async pass(): Promise<void> {
     // Fetch only what there is room for: the rest stays due in the store, not queued in memory.
     const room = this.options.concurrency * 2 - this.inFlight.size;
     // Runs of processes that died on this host are looked for once per pollMs, not on every wake-up.
@@ -106,7 +91,7 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   /** The next look: at the next moment this process knows of, or after `pollMs` at the latest. */
-  private async nextDelayMs(failed: boolean): Promise<number> {
+  protected async nextDelayMs(failed: boolean): Promise<number> {
     if (failed) return this.pollMs;
     try {
       const next = await this.engine.store.nextDueAt();

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { BackgroundTask } from '../app/create-app.js';
-import { PollingLoop } from '../app/polling-loop.js';
+import { PollingTask } from '../app/polling-task.js';
 import type { Clock } from '../clock/clock.js';
 import type { CompiledFlow } from '../engine/compiled-flow.js';
 import type { Engine } from '../engine/engine.js';
@@ -84,12 +83,11 @@ export interface SchedulerOptions {
  * file changes what fires at the next one. A tick whose run the flow refuses fires into a failed
  * run, as for schedules.
  */
-export class Scheduler implements BackgroundTask {
+export class Scheduler extends PollingTask {
   private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly graceMs: number;
   private readonly cronTriggers: CronTriggers;
-  private readonly loop: PollingLoop;
   private triggers: CronTrigger[] = [];
   /** The next tick of each trigger after what it handled, or null when it never fires again: all the scheduler keeps per trigger. */
   private readonly nextTicks = new WeakMap<CronTrigger, number | null>();
@@ -97,37 +95,16 @@ export class Scheduler implements BackgroundTask {
   private readonly compiledFlows = new WeakMap<FlowDefinition, CompiledFlow>();
 
   constructor(private readonly options: SchedulerOptions) {
+    super({ clock: options.clock, log: options.log, failure: 'could not fire due schedules and cron ticks' });
     this.pollMs = options.pollMs ?? DEFAULT_SCHEDULER_POLL_MS;
     this.batchSize = options.batchSize ?? DEFAULT_SCHEDULE_BATCH;
     this.graceMs = options.cronGraceMs ?? DEFAULT_CRON_GRACE_MS;
     this.cronTriggers = new CronTriggers(options.flows, options.engine, options.log);
-    this.loop = new PollingLoop({
-      pass: async () => {
-        await this.fireDueSchedules();
-        await this.fireCronTicks();
-      },
-      nextDelayMs: (failed) => this.nextDelayMs(failed),
-      clock: options.clock,
-      log: options.log,
-      failure: 'could not fire due schedules and cron ticks',
-    });
   }
 
-  private get running(): boolean {
-    return this.loop.running;
-  }
-
-  start(): Promise<void> {
-    return this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Fires what is due now (coalesced with a pass under way); the API can call it after scheduling. */
-  poll(): Promise<void> {
-    return this.loop.poll();
+  protected async pass(): Promise<void> {
+    await this.fireDueSchedules();
+    await this.fireCronTicks();
   }
 
   private async fireDueSchedules(): Promise<void> {
@@ -304,7 +281,7 @@ export class Scheduler implements BackgroundTask {
    * The next look: at the next schedule or tick this process knows of, or after `pollMs` at the
    * latest. A pass that failed waits the full `pollMs`, so a broken store is not hammered.
    */
-  private async nextDelayMs(failed: boolean): Promise<number> {
+  protected async nextDelayMs(failed: boolean): Promise<number> {
     if (failed) return this.pollMs;
     const { store, clock } = this.options;
     try {

@@ -25,7 +25,7 @@ export const webhookRoute: FastifyPluginAsync<{ app: App }> = async (server, { a
   // Configuration and connectors are fixed for the process: each source's verifier and resolved connection are found once.
   const receivers = new Map<string, { verifier: ConnectionWebhookVerifier; connection: ResolvedConnection }>();
   const dedupeMs = app.config.webhooks.dedupeWindowMs;
-  const pokeDispatcher = oncePerTurn(() => void app.dispatcher.poke());
+  const pokeDispatcher = oncePerTurn(() => void app.dispatcher.poll());
   const pokeRuntime = oncePerTurn(() => void app.runtime.poll());
 
   server.post<{ Params: { connection: string }; Body: Buffer }>(

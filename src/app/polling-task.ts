@@ -1,11 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
+import type { BackgroundTask } from './create-app.js';
 
-export interface PollingLoopOptions {
-  /** One look at the store and what it does about what it found. */
-  pass: () => Promise<void>;
-  /** How long after a pass to look again; `failed` says the pass threw (the loop then waits its longest). */
-  nextDelayMs: (failed: boolean) => Promise<number>;
+export interface PollingTaskOptions {
   clock: Clock;
   log: Logger;
   /** The warning logged when a pass throws, e.g. `could not fire due schedules`; "trying again" is added. */
@@ -13,21 +10,27 @@ export interface PollingLoopOptions {
 }
 
 /**
- * The loop every background task runs: a pass now when asked (a pass asked for while one is
+ * The loop every background task runs, as a base class: a pass now when asked (a pass asked for while one is
  * under way runs once more after it, never twice at once), then a timer for the next look. A
  * pass that throws is logged and tried again at the next look, so a store that fails for a while
  * never stops the task. Stopping cancels the timer and waits for the pass under way.
  */
-export class PollingLoop {
+export abstract class PollingTask implements BackgroundTask {
   private active = false;
   private current: Promise<void> | undefined;
   private again = false;
   private cancelTimer: (() => void) | undefined;
 
-  constructor(private readonly options: PollingLoopOptions) {}
+  constructor(private readonly settings: PollingTaskOptions) {}
 
-  /** Whether the loop runs: a pass checks it between items of work, to stop promptly. */
-  get running(): boolean {
+  /** One look at the store and what it does about what it found. */
+  protected abstract pass(): Promise<void>;
+
+  /** How long after a pass to look again; `failed` says the pass threw (the task then waits its longest). */
+  protected abstract nextDelayMs(failed: boolean): Promise<number>;
+
+  /** Whether the task runs: a pass checks it between items of work, to stop promptly. */
+  protected get running(): boolean {
     return this.active;
   }
 
@@ -55,11 +58,11 @@ export class PollingLoop {
       try {
         do {
           this.again = false;
-          await this.options.pass();
+          await this.pass();
         } while (this.again && this.active);
       } catch (err) {
         failed = true;
-        this.options.log.warn({ err: (err as Error).message }, `${this.options.failure}; trying again`);
+        this.settings.log.warn({ err: (err as Error).message }, `${this.settings.failure}; trying again`);
       } finally {
         this.current = undefined;
         await this.arm(failed);
@@ -70,10 +73,10 @@ export class PollingLoop {
 
   private async arm(failed: boolean): Promise<void> {
     if (!this.active) return;
-    const delay = await this.options.nextDelayMs(failed);
+    const delay = await this.nextDelayMs(failed);
     if (!this.active) return;
     this.cancelTimer?.();
-    this.cancelTimer = this.options.clock.schedule(() => {
+    this.cancelTimer = this.settings.clock.schedule(() => {
       this.cancelTimer = undefined;
       void this.poll();
     }, delay);
