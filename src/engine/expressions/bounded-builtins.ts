@@ -182,18 +182,18 @@ function isJsonataFunction(value: object): boolean {
   return flags._jsonata_function === true || flags._jsonata_lambda === true;
 }
 
-function deadlineOf(focus: jsonata.Focus, limits: BuiltinLimits): number {
+export function deadlineOf(focus: jsonata.Focus, limits: BuiltinLimits): number {
   const deadline: unknown = focus.environment.lookup(EVALUATION_DEADLINE);
   if (typeof deadline === 'number') return deadline;
   // Evaluated without our bindings: bound this call at least.
   return evaluationBindings(limits)[EVALUATION_DEADLINE]!;
 }
 
-function stopIfPastDeadline(deadline: number, limits: BuiltinLimits): void {
+export function stopIfPastDeadline(deadline: number, limits: BuiltinLimits): void {
   if (Date.now() > deadline) throw jsonataError('D1012', { value: limits.timeoutMs });
 }
 
-function refuseLongerThanMaxSequence(limits: BuiltinLimits, items: readonly unknown[]): void {
+export function refuseLongerThanMaxSequence(limits: BuiltinLimits, items: readonly unknown[]): void {
   if (limits.maxSequence > 0 && items.length > limits.maxSequence) throw jsonataError('D2015', { value: limits.maxSequence });
 }
 

@@ -1,6 +1,7 @@
 import jsonata from 'jsonata';
 import { ExpressionError } from '../../errors/index.js';
 import { evaluationBindings, registerBoundedBuiltins } from './bounded-builtins.js';
+import { registerMoneyFunctions } from './money-functions.js';
 import { boundedRegexEngine, RegexTimeoutError } from './regex-guard.js';
 import type { Scope } from './scope.js';
 import { registerTimeFunctions } from './time-functions.js';
@@ -92,6 +93,7 @@ export function compileExpression(source: string, limits: ExpressionLimits = DEF
   });
   registerBoundedBuiltins(compiled, limits);
   registerTimeFunctions(compiled);
+  registerMoneyFunctions(compiled, limits);
   const ast = compiled.ast() as unknown as JsonataNode;
   const stepReferences = collectStepReferences(ast);
   const fastPath = simpleVariablePath(ast);
