@@ -11,3 +11,4 @@ export * from './run-interrupted-error.js';
 export * from './json-text-error.js';
 export * from './invalid-utf8-error.js';
 export * from './json-too-deep-error.js';
+export * from './table-file-error.js';
