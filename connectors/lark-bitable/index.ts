@@ -4,6 +4,7 @@ import { listFields } from './fields-list.js';
 import manifest from './manifest.json' with { type: 'json' };
 import { batchCreateRecords, batchDeleteRecords, batchUpdateRecords } from './records-batch.js';
 import { searchRecords } from './records-search.js';
+import { recordsDestination } from './records-sync.js';
 
 export default defineConnector({
   manifest,
@@ -15,4 +16,5 @@ export default defineConnector({
     'fields.list': listFields,
   },
   check: larkCheck,
+  syncDestinations: { records: recordsDestination },
 });

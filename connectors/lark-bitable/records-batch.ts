@@ -1,9 +1,12 @@
 import type { ActionContext } from '../../src/connector-kit/connector.js';
+import { KeyedSerialQueue } from '../lark-shared/keyed-serial-queue.js';
 import { larkClient } from '../lark-shared/lark-connection.js';
 import { callBitable, tablePath, type BitableRecord, type TableRef, type UserIdType } from './bitable-api.js';
 
-/** Records per batch call: the documented cap of batch_delete, and the safe one for create/update. */
-export const MAX_BATCH_RECORDS = 500;
+/** Records per batch_create / batch_update call: Lark documents 1,000 (other clients keep to 500, the default of a sync). */
+export const MAX_WRITE_BATCH_RECORDS = 1000;
+/** Records per batch_delete call, as documented. */
+export const MAX_DELETE_BATCH_RECORDS = 500;
 
 interface WriteOptions extends TableRef {
   user_id_type?: UserIdType;
@@ -35,14 +38,28 @@ export async function batchUpdateRecords(input: BatchUpdateInput, context: Actio
   return writeRecords('batch_update', input, context);
 }
 
+/** Resource kind of the per-table write queue: every run of the process on this connection shares it. */
+const TABLE_WRITES = 'lark-bitable:table-writes';
+
+/**
+ * Bitable refuses a write to a table while another is being applied (1254291), so writes to one
+ * table go one at a time; different tables are written in parallel.
+ */
+function oneWriterPerTable<T>(input: TableRef, context: ActionContext, write: () => Promise<T>): Promise<T> {
+  const queue = context.resources.get(TABLE_WRITES, () => new KeyedSerialQueue());
+  return queue.run(tablePath(input), write, context.signal);
+}
+
 /** POST …/records/batch_delete. No client_token here: deleting again answers `deleted: false`. */
 export async function batchDeleteRecords(input: BatchDeleteInput, context: ActionContext): Promise<{ records: { record_id: string; deleted: boolean }[] }> {
-  const data = await callBitable<{ records?: { record_id: string; deleted: boolean }[] }>(larkClient(context), {
-    method: 'POST',
-    path: `${tablePath(input)}/records/batch_delete`,
-    body: { records: input.records },
-    signal: context.signal,
-  });
+  const data = await oneWriterPerTable(input, context, () =>
+    callBitable<{ records?: { record_id: string; deleted: boolean }[] }>(larkClient(context), {
+      method: 'POST',
+      path: `${tablePath(input)}/records/batch_delete`,
+      body: { records: input.records },
+      signal: context.signal,
+    }),
+  );
   return { records: data.records ?? [] };
 }
 
@@ -51,16 +68,18 @@ async function writeRecords(
   input: BatchCreateInput | BatchUpdateInput,
   context: ActionContext,
 ): Promise<{ records: BitableRecord[] }> {
-  const data = await callBitable<{ records?: BitableRecord[] }>(larkClient(context), {
-    method: 'POST',
-    path: `${tablePath(input)}/records/${operation}`,
-    query: {
-      user_id_type: input.user_id_type,
-      ignore_consistency_check: input.ignore_consistency_check,
-      client_token: context.idempotencyKey,
-    },
-    body: { records: input.records },
-    signal: context.signal,
-  });
+  const data = await oneWriterPerTable(input, context, () =>
+    callBitable<{ records?: BitableRecord[] }>(larkClient(context), {
+      method: 'POST',
+      path: `${tablePath(input)}/records/${operation}`,
+      query: {
+        user_id_type: input.user_id_type,
+        ignore_consistency_check: input.ignore_consistency_check,
+        client_token: context.idempotencyKey,
+      },
+      body: { records: input.records },
+      signal: context.signal,
+    }),
+  );
   return { records: data.records ?? [] };
 }

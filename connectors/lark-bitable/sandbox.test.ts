@@ -125,14 +125,16 @@ describe('lark-bitable sandbox', () => {
     expect((await call('POST', `${REVIEWS}/records/search?page_size=500`, {})).body.code).toBe(0);
   });
 
-  it('refuses batches of more than 500 records with 1254104 and writes nothing', async () => {
+  it('refuses creates and updates of more than 1,000 records and deletes of more than 500 with 1254104, writing nothing', async () => {
     const { call } = await bitableSandbox();
-    const many = Array.from({ length: 501 }, () => ({ fields: { Cycle: 'x' } }));
+    const many = Array.from({ length: 1001 }, () => ({ fields: { Cycle: 'x' } }));
     expect((await call('POST', `${REVIEWS}/records/batch_create`, { records: many })).body.code).toBe(1254104);
     expect((await call('POST', `${REVIEWS}/records/batch_update`, { records: many.map((r, i) => ({ ...r, record_id: `r${i}` })) })).body.code).toBe(1254104);
-    expect((await call('POST', `${REVIEWS}/records/batch_delete`, { records: many.map((_, i) => `r${i}`) })).body.code).toBe(1254104);
-    expect((await call('POST', `${REVIEWS}/records/batch_create`, { records: many.slice(0, 500) })).body.code).toBe(0);
-    expect((await call('POST', `${REVIEWS}/records/search?page_size=1`, {})).body.data).toMatchObject({ total: 500 });
+    expect((await call('POST', `${REVIEWS}/records/batch_delete`, { records: many.slice(0, 501).map((_, i) => `r${i}`) })).body.code).toBe(1254104);
+    expect((await call('POST', `${REVIEWS}/records/search?page_size=1`, {})).body.data).toMatchObject({ total: 0 });
+    expect((await call('POST', `${REVIEWS}/records/batch_create`, { records: many.slice(0, 1000) })).body.code).toBe(0);
+    expect((await call('POST', `${REVIEWS}/records/search?page_size=1`, {})).body.data).toMatchObject({ total: 1000 });
+    expect((await call('POST', `${REVIEWS}/records/batch_delete`, { records: many.slice(0, 500).map((_, i) => `r${i}`) })).body.code).toBe(0);
   });
 
   it('refuses unknown fields and values of the wrong type, creating none of the batch', async () => {

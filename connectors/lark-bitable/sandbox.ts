@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxContext, SandboxModule } from '../../src/sandbox/sandbox-context.js';
 import { checkPageSize, larkError, larkOk, larkRateLimit, page, requireTenantToken, FIELD_VALIDATION_FAILED } from '../lark-shared/lark-sandbox.js';
 import { MAX_FIELDS_PAGE_SIZE } from './fields-list.js';
-import { MAX_BATCH_RECORDS } from './records-batch.js';
+import { MAX_DELETE_BATCH_RECORDS, MAX_WRITE_BATCH_RECORDS } from './records-batch.js';
 import { MAX_SEARCH_PAGE_SIZE } from './records-search.js';
 import { FIELD_TYPE, FILTER_OPERATORS, matchesFilter, type FilterGroup } from './sandbox-filter.js';
 
@@ -142,10 +142,10 @@ function cellProblem(table: SandboxTable, fields: unknown): { code: number; msg:
   return undefined;
 }
 
-/** Checks a batch's `records` array: present, 1 to 500 entries. */
-function batchProblem(records: unknown): { code: number; msg: string } | undefined {
+/** Checks a batch's `records` array: present, 1 to `max` entries. */
+function batchProblem(records: unknown, max: number): { code: number; msg: string } | undefined {
   if (!Array.isArray(records) || records.length === 0) return { code: CODES.wrongRequestBody, msg: 'WrongRequestBody: records must be a non-empty array' };
-  if (records.length > MAX_BATCH_RECORDS) return { code: CODES.recordsOverLimit, msg: `RecordAddOnceExceedLimit: at most ${MAX_BATCH_RECORDS} records per call` };
+  if (records.length > max) return { code: CODES.recordsOverLimit, msg: `RecordAddOnceExceedLimit: at most ${max} records per call` };
   return undefined;
 }
 
@@ -283,7 +283,7 @@ const sandbox: SandboxModule = {
       if (!table) return reply;
       return idempotentWrite(context, request, reply, 'batch_create', () => {
         const records = request.body?.records;
-        const problem = batchProblem(records) ?? (records as { fields?: unknown }[]).map((r) => cellProblem(table, r?.fields)).find(Boolean);
+        const problem = batchProblem(records, MAX_WRITE_BATCH_RECORDS) ?? (records as { fields?: unknown }[]).map((r) => cellProblem(table, r?.fields)).find(Boolean);
         if (problem) return problem;
         const state = bitableState(context);
         const created = (records as { fields: Record<string, unknown> }[]).map(({ fields }) => {
@@ -302,7 +302,7 @@ const sandbox: SandboxModule = {
       return idempotentWrite(context, request, reply, 'batch_update', () => {
         const records = request.body?.records;
         const problem =
-          batchProblem(records) ??
+          batchProblem(records, MAX_WRITE_BATCH_RECORDS) ??
           (records as { record_id?: unknown; fields?: unknown }[])
             .map((r) => (typeof r?.record_id === 'string' && table.records[r.record_id] ? cellProblem(table, r.fields) : { code: CODES.recordIdNotFound, msg: `RecordIdNotFound: ${String(r?.record_id)}` }))
             .find(Boolean);
@@ -323,7 +323,7 @@ const sandbox: SandboxModule = {
       const table = admit(context, request, reply, 'batchDelete');
       if (!table) return reply;
       const ids = request.body?.records;
-      const problem = batchProblem(ids) ?? ((ids as unknown[]).every((id) => typeof id === 'string') ? undefined : { code: CODES.wrongRequestBody, msg: 'WrongRequestBody: records must be record ids' });
+      const problem = batchProblem(ids, MAX_DELETE_BATCH_RECORDS) ?? ((ids as unknown[]).every((id) => typeof id === 'string') ? undefined : { code: CODES.wrongRequestBody, msg: 'WrongRequestBody: records must be record ids' });
       if (problem) return bitableError(reply, problem.code, problem.msg);
       const results = (ids as string[]).map((record_id) => {
         const deleted = record_id in table.records;

@@ -246,15 +246,19 @@ const sandbox: SandboxModule = {
         const manager = e.managerEmploymentId === undefined ? undefined : employeeById(state, e.managerEmploymentId);
         return manager !== undefined && managers.includes(personId(manager, types.user));
       };
-      const found = state.employees.filter(
-        (e) =>
-          (ids.length === 0 || ids.includes(personId(e, types.user))) &&
-          (departments.length === 0 || departments.includes(e.departmentId)) &&
-          (numbers.length === 0 || numbers.includes(e.employeeNo)) &&
-          (status === undefined || e.status === status) &&
-          (body.work_email === undefined || e.email === body.work_email) &&
-          (managers.length === 0 || managedBy(e)),
-      );
+      const unfiltered = ids.length === 0 && departments.length === 0 && numbers.length === 0 && status === undefined && body.work_email === undefined && managers.length === 0;
+      // Paging through everyone is what a sync does: without filters there is nothing to scan for.
+      const found = unfiltered
+        ? state.employees
+        : state.employees.filter(
+            (e) =>
+              (ids.length === 0 || ids.includes(personId(e, types.user))) &&
+              (departments.length === 0 || departments.includes(e.departmentId)) &&
+              (numbers.length === 0 || numbers.includes(e.employeeNo)) &&
+              (status === undefined || e.status === status) &&
+              (body.work_email === undefined || e.email === body.work_email) &&
+              (managers.length === 0 || managedBy(e)),
+          );
       return larkOk(reply, pageOf(found, pageSize, query.page_token, (e) => employeeView(e, state, context.company, types)));
     });
 

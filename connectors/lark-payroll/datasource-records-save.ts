@@ -1,7 +1,7 @@
 import type { ActionContext } from '../../src/connector-kit/connector.js';
 import { larkClient } from '../lark-shared/lark-connection.js';
 import { PAYROLL_TRANSIENT_CODES } from './payroll-errors.js';
-import { KeyedSerialQueue } from './serial-queue.js';
+import { KeyedSerialQueue } from '../lark-shared/keyed-serial-queue.js';
 
 /** records per save call, as documented. */
 export const MAX_SAVE_RECORDS = 50;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ResourceScope } from './connection-resources.js';
 import type { ConnectorManifest } from './manifest.js';
+import type { SyncDestination } from './sync-destination.js';
 import type { ConnectionWebhookVerifier } from './webhooks/webhook-verifier.js';
 
 /** A connection from staffwire.config.json with its secret references resolved. */
@@ -57,4 +58,6 @@ export interface Connector {
    * secret, no answer), which the caller reports as a failed check with the error's message.
    */
   check?: (context: ActionContext) => Promise<ConnectionCheckResult>;
+  /** The code of each destination the manifest's `syncDestinations` declares. */
+  syncDestinations?: Record<string, SyncDestination>;
 }

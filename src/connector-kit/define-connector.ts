@@ -1,5 +1,6 @@
 import type { ActionHandler, Connector } from './connector.js';
 import type { ConnectorManifest } from './manifest.js';
+import type { SyncDestination } from './sync-destination.js';
 import type { ConnectionWebhookVerifier } from './webhooks/webhook-verifier.js';
 
 /**
@@ -16,6 +17,8 @@ export interface ConnectorDefinition<Manifest extends ManifestJson> {
   webhook?: ConnectionWebhookVerifier;
   /** The cheapest call proving a connection's credentials work (see Connector.check). */
   check?: Connector['check'];
+  /** One per destination the manifest's `syncDestinations` declares, and no other. */
+  syncDestinations?: NoInfer<{ [Name in keyof NonNullable<Manifest['syncDestinations']>]: SyncDestination }>;
 }
 
 /**
@@ -31,5 +34,6 @@ export function defineConnector<Manifest extends ManifestJson>(definition: Conne
     actions: definition.actions as Record<string, ActionHandler>,
     ...(definition.webhook ? { webhook: definition.webhook } : {}),
     ...(definition.check ? { check: definition.check } : {}),
+    ...(definition.syncDestinations ? { syncDestinations: definition.syncDestinations as Record<string, SyncDestination> } : {}),
   };
 }

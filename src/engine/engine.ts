@@ -20,6 +20,7 @@ import type { FlowDefinition } from './flow-types.js';
 import { FlowInvalidError } from './flow-invalid-error.js';
 import { RunExecution, toErrorRecord, type ExecutionServices } from './run-execution.js';
 import { CancelledSignal } from './signals.js';
+import { resumesOnRetry } from './steps/index.js';
 import { StepFailedError } from './step-failed-error.js';
 
 export interface EngineLimits {
@@ -378,6 +379,7 @@ export class Engine {
     // Run steps keep their record, which names the child the step goes back to.
     const keep = new Set<string>();
     for (const step of failed) {
+      if (resumesOnRetry(step.kind)) keep.add(step.path);
       const childRunId = step.state?.childRunId;
       if (typeof childRunId !== 'string') continue;
       const child = await this.store.getRun(childRunId);

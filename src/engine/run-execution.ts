@@ -6,7 +6,7 @@ import type { ConnectionConfig } from '../connector-kit/connection.js';
 import type { ResourceScope } from '../connector-kit/connection-resources.js';
 import type { ResolvedConnection } from '../connector-kit/connector.js';
 import type { ErrorRecord, JournalEntry, RunRecord, StepRecord } from '../store/records.js';
-import { RunFencedError, type Store } from '../store/store.js';
+import { RunFencedError, type StateChange, type Store } from '../store/store.js';
 import type { CompiledFlow, CompiledStep } from './compiled-flow.js';
 import type { Scope } from './expressions/scope.js';
 import type { CompiledValue } from './expressions/template.js';
@@ -138,7 +138,8 @@ export class RunExecution {
       saveState: async (next, options) => {
         state = { ...state, ...next };
         context.state = state;
-        await this.checkpoint(record('running'), options?.durable ?? false);
+        const changes = options?.changes ?? [];
+        await this.checkpoint(record('running'), (options?.durable ?? false) || changes.length > 0, changes);
       },
     };
 
@@ -224,10 +225,10 @@ export class RunExecution {
    * them in a crash only means recomputing pure work, because every side effect (a call, a
    * sub-flow, parking) first makes everything before it durable, and its own completion too.
    */
-  async checkpoint(record: StepRecord, durable: boolean): Promise<void> {
+  async checkpoint(record: StepRecord, durable: boolean, changes: readonly StateChange[] = []): Promise<void> {
     this.records.set(record.path, record);
     this.pending.push(record);
-    if (durable) await this.flush();
+    if (durable) await this.flush(changes);
   }
 
   /** The checkpoint at `path` as this pass knows it. */
@@ -241,10 +242,10 @@ export class RunExecution {
   }
 
   /** Writes the pending checkpoints, fenced: a process that no longer holds the run writes nothing. */
-  async flush(): Promise<void> {
+  async flush(changes: readonly StateChange[] = []): Promise<void> {
     if (this.pending.length === 0) return;
     const { steps, journal } = this.takePending();
-    await this.services.store.putSteps(steps, { owner: this.services.owner, journal });
+    await this.services.store.putSteps(steps, { owner: this.services.owner, journal, ...(changes.length > 0 ? { state: changes } : {}) });
     this.services.written(steps);
   }
 

@@ -96,6 +96,7 @@ export const JOURNAL_TYPES = [
   'step.failed',
   'step.retrying',
   'step.waiting',
+  'step.progress',
 ] as const;
 export type JournalType = (typeof JOURNAL_TYPES)[number];
 

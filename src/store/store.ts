@@ -14,6 +14,9 @@ import type {
   StoredJournalEntry,
 } from './records.js';
 
+/** A change to the key/value state: `value` set under the key, or the key removed. */
+export type StateChange = { namespace: string; key: string; value: unknown } | { namespace: string; key: string; delete: true };
+
 /** What else an update of a run writes, in the same transaction. */
 export interface RunWrite {
   /** Checkpoints written with the update (as putSteps), so an outcome and its last steps land together. */
@@ -205,9 +208,11 @@ export interface Store extends EventStore, ScheduleStore, StoreCounts {
   putStep(step: StepRecord): Promise<void>;
   /**
    * Like putStep for each, in order, all or none (one transaction), with `journal` appended in
-   * it. With `owner`, fenced as `RunWrite.owner` on the run of the steps (all of one run).
+   * it. With `owner`, fenced as `RunWrite.owner` on the run of the steps (all of one run). `state`
+   * changes go in the same transaction, so what a step keeps outside its checkpoint (a sync's map
+   * of keys to destination ids) never disagrees with the checkpoint after a crash.
    */
-  putSteps(steps: readonly StepRecord[], write?: { owner?: string; journal?: readonly JournalEntry[] }): Promise<void>;
+  putSteps(steps: readonly StepRecord[], write?: { owner?: string; journal?: readonly JournalEntry[]; state?: readonly StateChange[] }): Promise<void>;
   deleteSteps(runId: string, paths: readonly string[]): Promise<void>;
 
   /** A run's history in the order it was written. */
@@ -234,10 +239,15 @@ export interface Store extends EventStore, ScheduleStore, StoreCounts {
 
   /** Key/value state for sync cursors and id maps, grouped by namespace. */
   getState(namespace: string, key: string): Promise<unknown>;
+  /** The values held under these keys; keys with none are absent from the map. */
+  getStates(namespace: string, keys: readonly string[]): Promise<Map<string, unknown>>;
   setState(namespace: string, key: string, value: unknown): Promise<void>;
   deleteState(namespace: string, key: string): Promise<void>;
-  /** Entries whose key starts with `prefix` (taken literally), by key in code point (UTF-8 byte) order. */
-  listState(namespace: string, prefix?: string): Promise<{ key: string; value: unknown }[]>;
+  /**
+   * Entries whose key starts with `prefix` (taken literally), by key in code point (UTF-8 byte)
+   * order; with `after`, only keys after it, and at most `limit` of them: a page of a large map.
+   */
+  listState(namespace: string, prefix?: string, page?: { after?: string; limit?: number }): Promise<{ key: string; value: unknown }[]>;
 
   close(): Promise<void>;
 }

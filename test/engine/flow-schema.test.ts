@@ -68,6 +68,10 @@ const STEP_FIELDS: { [K in StepKind]: { required: string[]; optional: string[] }
   schedule: fieldsOf<StepOf<'schedule'>>()({ required: ['id', 'kind', 'key', 'flow', 'at'], optional: [...common, 'input', 'timeZone'] }),
   unschedule: fieldsOf<StepOf<'unschedule'>>()({ required: ['id', 'kind', 'key'], optional: common }),
   listen: fieldsOf<StepOf<'listen'>>()({ required: ['id', 'kind', 'connection', 'event', 'key', 'match'], optional: ['description', 'when', 'timeout', 'timeoutError'] }),
+  sync: fieldsOf<StepOf<'sync'>>()({
+    required: ['id', 'kind', 'source', 'key', 'map', 'destination'],
+    optional: [...common, 'name', 'ended', 'onEnded', 'onMissing', 'cursor', 'dryRun'],
+  }),
 };
 
 const sorted = (values: Iterable<unknown>) => [...values].map(String).sort();

@@ -373,6 +373,24 @@ export function describeStoreContract<S extends Store>(
         expect(byPath(await store.listSteps('run_1')).map((s) => s.path)).toEqual(['a']);
       });
 
+      it('writes state changes with fenced steps, and none of them when the fence refuses', async () => {
+        await held();
+        await store.setState('sync:t', 'gone', { id: 'rec_0' });
+        await store.putSteps([aStep('run_1', 'a')], {
+          owner: 'host-a:1',
+          state: [
+            { namespace: 'sync:t', key: 'k1', value: { id: 'rec_1' } },
+            { namespace: 'sync:t', key: 'gone', delete: true },
+          ],
+        });
+        expect(await store.listState('sync:t')).toEqual([{ key: 'k1', value: { id: 'rec_1' } }]);
+        await store.releaseRun('run_1', 'host-a:1');
+        await expect(
+          store.putSteps([aStep('run_1', 'b')], { owner: 'host-a:1', state: [{ namespace: 'sync:t', key: 'k2', value: { id: 'rec_2' } }] }),
+        ).rejects.toBeInstanceOf(RunFencedError);
+        expect(await store.getState('sync:t', 'k2')).toBeUndefined();
+      });
+
       it('refuses fenced steps of a run that does not exist', async () => {
         await expect(store.putSteps([aStep('run_missing', 'a')], { owner: 'host-a:1' })).rejects.toMatchObject({ status: undefined });
         expect(await store.listSteps('run_missing')).toEqual([]);
@@ -1039,6 +1057,26 @@ export function describeStoreContract<S extends Store>(
       it('tells a stored null from a missing key', async () => {
         await store.setState('ns', 'k', null);
         expect(await store.getState('ns', 'k')).toBeNull();
+      });
+
+      it('reads many keys at once, leaving out those never set', async () => {
+        const keys = Array.from({ length: 1200 }, (_, i) => `emp:${i}`);
+        for (const key of keys.filter((_, i) => i % 3 === 0)) await store.setState('map', key, { id: key.toUpperCase() });
+        await store.setState('other', 'emp:1', 'other namespace');
+        const found = await store.getStates('map', [...keys, 'never']);
+        expect(found.size).toBe(400);
+        expect(found.get('emp:999')).toEqual({ id: 'EMP:999' });
+        expect(found.has('emp:1')).toBe(false);
+        expect((await store.getStates('map', [])).size).toBe(0);
+      });
+
+      it('lists a large namespace page by page, after a key and up to a limit', async () => {
+        for (const key of ['a1', 'a2', 'a3', 'a4', 'a5', 'b1']) await store.setState('map', key, key);
+        const first = await store.listState('map', 'a', { limit: 2 });
+        expect(first.map((e) => e.key)).toEqual(['a1', 'a2']);
+        expect((await store.listState('map', 'a', { after: 'a2', limit: 2 })).map((e) => e.key)).toEqual(['a3', 'a4']);
+        expect((await store.listState('map', 'a', { after: 'a4' })).map((e) => e.key)).toEqual(['a5']);
+        expect((await store.listState('map', '', { after: 'a5' })).map((e) => e.key)).toEqual(['b1']);
       });
 
       it('deletes a key, and ignores one never set', async () => {

@@ -132,7 +132,7 @@ const expected: Record<string, string[]> = {
     '5:5  /steps/0  missing required property "id"',
   ],
   'missing-step-kind.json': [
-    '5:5  /steps/0  missing required property "kind" (kinds: call, set, switch, for, parallel, try, wait, run, raise, return, schedule, unschedule, listen)',
+    '5:5  /steps/0  missing required property "kind" (kinds: call, set, switch, for, parallel, try, wait, run, raise, return, schedule, unschedule, listen, sync)',
   ],
   'missing-steps.json': [
     '1:1  /  missing required property "steps"',
@@ -251,7 +251,7 @@ const expected: Record<string, string[]> = {
     '10:37  /steps/0/with/timeout  unknown property "timeout" (did you mean "timeoutMs"?)',
   ],
   'unknown-step-kind.json': [
-    '5:22  /steps/0/kind  unknown kind "assign" (kinds: call, set, switch, for, parallel, try, wait, run, raise, return, schedule, unschedule, listen)',
+    '5:22  /steps/0/kind  unknown kind "assign" (kinds: call, set, switch, for, parallel, try, wait, run, raise, return, schedule, unschedule, listen, sync)',
   ],
   'unknown-step-property.json': [
     '9:7  /steps/0/input  unknown property "input" (a call step may have: id, kind, description, retry, action, connection, with)',

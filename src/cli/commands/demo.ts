@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { startDemoHrApi } from '../../demo/demo-hr-api.js';
 import { packageRoot } from '../../package-root.js';
 import { createContext } from '../context.js';
-import { runLine, stepLine } from '../format.js';
+import { runLine } from '../format.js';
+import { stepPrinter } from '../step-printer.js';
 import { loadFlow } from './load-flow.js';
 
 /**
@@ -17,7 +18,7 @@ export async function demoCommand(options: { offer: string }): Promise<number> {
   const context = await createContext({
     configFile: join(packageRoot, 'staffwire.config.json'),
     connections: { demo_hr: { connector: 'http', baseUrl: api.url, timeoutMs: 5000 } },
-    onCheckpoint: (step) => step.status !== 'running' && console.log(stepLine(step)),
+    onCheckpoint: stepPrinter(),
   });
   try {
     const flow = loadFlow(context, join(packageRoot, 'flows', 'demo-offer-to-onboard.json'));

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunRecord } from '../../store/records.js';
 import { createContext, type CliContext } from '../context.js';
-import { runLine, stepLine, timeline } from '../format.js';
+import { runLine, timeline } from '../format.js';
+import { stepPrinter } from '../step-printer.js';
 import { loadFlow } from './load-flow.js';
 import { readInput } from './read-input.js';
 
@@ -16,9 +17,7 @@ export interface RunOptions {
 /** Runs one flow in this process: a line per step as it finishes, then the output. */
 export async function runCommand(target: string, options: RunOptions): Promise<number> {
   const input = readInput(options.input);
-  const printStep = options.json ? undefined : (step: Parameters<typeof stepLine>[0]) => {
-    if (step.status !== 'running') console.log(stepLine(step));
-  };
+  const printStep = options.json ? undefined : stepPrinter();
   const context = await createContext({ ...(options.config ? { configFile: options.config } : {}), ...(printStep ? { onCheckpoint: printStep } : {}) });
   try {
     const flow = loadFlow(context, target);

@@ -4,6 +4,7 @@ import { RUN_STATUSES, TERMINAL_STATUSES, type StepRecord } from '../../store/re
 import { ApiAnswerError, type ApiClient } from '../api-client.js';
 import { createContext } from '../context.js';
 import { journalLine, runLine, stepLine, timeline } from '../format.js';
+import { stepPrinter } from '../step-printer.js';
 import { limitOption, listOption, momentOption, printChanged, printList, serverOf, withOperations, type TargetOptions } from '../open-operations.js';
 import { remoteOperations } from '../remote-operations.js';
 import { continueWhileDue, reportRun, staysFor } from './run.js';
@@ -77,7 +78,7 @@ export async function runsRetryCommand(id: string, options: RunsRetryOptions): P
   if (client) return retryOnServer(client, id, options.waitUpTo, options.json ?? false);
   const context = await createContext({
     ...(options.config ? { configFile: options.config } : {}),
-    ...(options.json ? {} : { onCheckpoint: (s) => s.status !== 'running' && console.log(stepLine(s)) }),
+    ...(options.json ? {} : { onCheckpoint: stepPrinter() }),
   });
   try {
     await context.engine.retryRun(id, { actor: 'cli' });
@@ -126,7 +127,7 @@ export async function runsResumeCommand(options: Common): Promise<number> {
   if (serverOf(options)) {
     throw new UsageError('a running `staffwire serve` resumes interrupted runs and continues due waits by itself; `runs resume` works on the local store (drop --server and STAFFWIRE_SERVER)');
   }
-  const context = await createContext(options.config ? { configFile: options.config } : {});
+  const context = await createContext({ ...(options.config ? { configFile: options.config } : {}), ...(options.json ? {} : { onCheckpoint: stepPrinter() }) });
   try {
     const interrupted = await context.engine.interruptedRuns();
     const results = await Promise.all(interrupted.map((runId) => context.runtime.submit(runId)));

@@ -8,6 +8,7 @@ import { idempotencyKey } from '../idempotency-key.js';
 import { closest } from '../validate/did-you-mean.js';
 import { schemaDiagnostics } from '../validate/schema-errors.js';
 import { unknownConnection } from '../validate/unknown-connection.js';
+import type { RunExecution } from '../run-execution.js';
 import type { StepExecutor } from './step-context.js';
 import type { CompiledStepBase, RetryableStepBase, StepCompileContext, StepKind } from './step-kind.js';
 
@@ -36,41 +37,74 @@ declare module './step-kind.js' {
 }
 
 const executeCall: StepExecutor<CompiledCall> = async (step, frame, context) => {
-  const { execution } = context;
-  const connector = execution.services.connectors.get(step.connector);
-  const handler = connector?.actions[step.action];
-  if (!connector || !handler) {
-    throw new InputError(`connector action ${step.connector}.${step.action} is not installed`, 'call.unknown_action');
-  }
-  const input = await execution.evaluate(step.input, frame.scope);
-  const validate = compileSchema(connector.manifest.actions[step.action]!.input);
-  if (!validate(input)) {
-    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
-    throw new InputError(`input of ${step.connector}.${step.action} is invalid: ${problems}`, 'call.invalid_input');
-  }
-  const { connection, resources } = execution.services.connection(step.connection);
-  const actionContext: ActionContext = {
-    connection,
-    idempotencyKey: idempotencyKey(execution.run.id, context.path),
+  const input = await context.execution.evaluate(step.input, frame.scope);
+  return callAction(context.execution, step, input, {
+    path: context.path,
     attempt: context.attempt,
-    signal: execution.signal,
-    log: execution.log.child({ stepId: step.id, path: context.path, connection: step.connection }),
-    resources,
+    idempotencyKey: idempotencyKey(context.execution.run.id, context.path),
     // One retry budget: a step with a policy makes each attempt through the engine, so the
     // vendor client sends once per attempt instead of retrying inline on top of it.
     inlineAttempts: step.retry ? 1 : DEFAULT_INLINE_ATTEMPTS,
-  };
-  const output = await (handler as (input: unknown, ctx: ActionContext) => Promise<unknown>)(input, actionContext);
+  });
+};
+
+/** A connector action as a step names it: which connector, action and connection. */
+export interface ActionTarget {
+  id: string;
+  connector: string;
+  action: string;
+  connection: string | undefined;
+}
+
+/** What one invocation of an action carries beside its input. */
+export interface Invocation {
+  path: string;
+  attempt: number;
+  idempotencyKey: string;
+  inlineAttempts: number;
+}
+
+/**
+ * Calls a connector action with `input`, checked against the action's input schema first; the
+ * answer is checked for depth before anything serialises it. Steps that call actions (call,
+ * sync) all go through here.
+ */
+export async function callAction(execution: RunExecution, target: ActionTarget, input: unknown, invocation: Invocation): Promise<unknown> {
+  const connector = execution.services.connectors.get(target.connector);
+  const handler = connector?.actions[target.action];
+  if (!connector || !handler) {
+    throw new InputError(`connector action ${target.connector}.${target.action} is not installed`, 'call.unknown_action');
+  }
+  const validate = compileSchema(connector.manifest.actions[target.action]!.input);
+  if (!validate(input)) {
+    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
+    throw new InputError(`input of ${target.connector}.${target.action} is invalid: ${problems}`, 'call.invalid_input');
+  }
+  const output = await (handler as (input: unknown, ctx: ActionContext) => Promise<unknown>)(input, actionContext(execution, target, invocation));
   // Checked before anything serialises the answer: past this depth, JSON tools overflow the stack.
   const tooDeep = findTooDeepPointerInValue(output, MAX_JSON_DEPTH);
   if (tooDeep !== undefined) {
     throw new StaffwireError(
-      `the answer of ${step.connector}.${step.action} is nested deeper than ${MAX_JSON_DEPTH} levels (at ${tooDeep}), the limit for any JSON Staffwire keeps; the call was sent and may have taken effect`,
+      `the answer of ${target.connector}.${target.action} is nested deeper than ${MAX_JSON_DEPTH} levels (at ${tooDeep}), the limit for any JSON Staffwire keeps; the call was sent and may have taken effect`,
       { code: 'json.too_deep', category: 'validation' },
     );
   }
   return output;
-};
+}
+
+/** The context an action (or a sync destination) of `target` gets for one invocation. */
+export function actionContext(execution: RunExecution, target: Omit<ActionTarget, 'action'>, invocation: Invocation): ActionContext {
+  const { connection, resources } = execution.services.connection(target.connection);
+  return {
+    connection,
+    idempotencyKey: invocation.idempotencyKey,
+    attempt: invocation.attempt,
+    signal: execution.signal,
+    log: execution.log.child({ stepId: target.id, path: invocation.path, connection: target.connection }),
+    resources,
+    inlineAttempts: invocation.inlineAttempts,
+  };
+}
 
 /** A connector action on a named connection, with inputs `with`; output the action's result. */
 export const callStep: StepKind<CallStep, CompiledCall> = {
@@ -86,7 +120,7 @@ export const callStep: StepKind<CallStep, CompiledCall> = {
 };
 
 /** The connector, action and connection a call names, with every problem in them reported. */
-function resolveAction(step: CallStep, pointer: string, c: StepCompileContext) {
+export function resolveAction(step: Pick<CallStep, 'action' | 'connection' | 'with'>, pointer: string, c: StepCompileContext) {
   const { connectors, connections } = c.env;
   const dot = step.action.indexOf('.');
   const connectorId = step.action.slice(0, dot);

@@ -9,6 +9,7 @@ import { scheduleStep } from './schedule-step.js';
 import { setStep } from './set-step.js';
 import type { CompiledStep, Step, StepKind, StepKindName } from './step-kind.js';
 import { switchStep } from './switch-step.js';
+import { syncStep } from './sync/sync-step.js';
 import { tryStep } from './try-step.js';
 import { unscheduleStep } from './unschedule-step.js';
 import { waitStep } from './wait-step.js';
@@ -28,6 +29,7 @@ const STEP_KIND_MODULES = [
   scheduleStep,
   unscheduleStep,
   listenStep,
+  syncStep,
 ] as const;
 
 type Listed = (typeof STEP_KIND_MODULES)[number]['kind'];
@@ -46,6 +48,11 @@ export function stepKind(kind: string): AnyStepKind {
   const found = BY_KIND.get(kind);
   if (!found) throw new Error(`no step kind "${kind}"`);
   return found;
+}
+
+/** Whether a failed step of this kind goes on from its saved state when its run is retried; false for records that are no step (a for-item marker). */
+export function resumesOnRetry(kind: string): boolean {
+  return BY_KIND.get(kind)?.resumesOnRetry === true;
 }
 
 /** The blocks of steps a step holds (none for a leaf). */

@@ -1,3 +1,4 @@
+import type { StateChange } from '../../store/store.js';
 import type { CompiledStepBase } from './step-kind.js';
 import type { Frame } from '../frame.js';
 import type { RunExecution } from '../run-execution.js';
@@ -14,8 +15,9 @@ export interface StepContext {
   /**
    * Records bookkeeping so a resumed run decides the same way. `durable` writes it before
    * returning: needed when the step is about to create something outside its own checkpoints.
+   * `changes` to the key/value state are written in the same transaction (it is then durable).
    */
-  saveState(state: Record<string, unknown>, options?: { durable?: boolean }): Promise<void>;
+  saveState(state: Record<string, unknown>, options?: { durable?: boolean; changes?: readonly StateChange[] }): Promise<void>;
 }
 
 export type StepExecutor<S extends CompiledStepBase> = (step: S, frame: Frame, context: StepContext) => Promise<unknown>;

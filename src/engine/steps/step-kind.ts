@@ -89,6 +89,12 @@ export interface StepKind<D extends StepBase & { kind: string }, C extends Compi
   usesFlowRetry?: boolean;
   /** Ends the run with its output, from any depth. */
   endsRun?: boolean;
+  /**
+   * A failed step retried (`runs retry`) continues from the state it saved instead of starting
+   * afresh: a sync goes on at the batch it stopped at, resending an unanswered batch under the
+   * same idempotency key rather than writing its records again under a new one.
+   */
+  resumesOnRetry?: boolean;
   children?(step: D, pointer: string): ChildBlock[];
   /** Ids of the flows the step starts, so a run can pin their versions when it starts. */
   startsFlows?(step: D): string[];

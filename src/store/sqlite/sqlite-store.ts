@@ -30,6 +30,7 @@ import {
   type NewSchedule,
   type RunClaim,
   type RunWrite,
+  type StateChange,
   type ScheduleFiring,
   type Store,
 } from '../store.js';
@@ -231,11 +232,14 @@ export class SqliteStore implements Store {
       getState: db.prepare<[string, string], { value: string }>('SELECT value FROM state WHERE namespace = ? AND key = ?'),
       setState: db.prepare('INSERT OR REPLACE INTO state (namespace, key, value) VALUES (?, ?, ?)'),
       deleteState: db.prepare('DELETE FROM state WHERE namespace = ? AND key = ?'),
-      listStateBetween: db.prepare<[string, string, string], { key: string; value: string }>(
-        'SELECT key, value FROM state WHERE namespace = ? AND key >= ? AND key < ? ORDER BY key',
+      getStates: db.prepare<[string, string], { key: string; value: string }>(
+        'SELECT key, value FROM state WHERE namespace = ? AND key IN (SELECT value FROM json_each(?))',
       ),
-      listStateFrom: db.prepare<[string, string], { key: string; value: string }>(
-        'SELECT key, value FROM state WHERE namespace = ? AND key >= ? ORDER BY key',
+      listStateBetween: db.prepare<[StatePage & { end: string }], { key: string; value: string }>(
+        'SELECT key, value FROM state WHERE namespace = @namespace AND key >= @from AND key < @end AND (@after IS NULL OR key > @after) ORDER BY key LIMIT @limit',
+      ),
+      listStateFrom: db.prepare<[StatePage], { key: string; value: string }>(
+        'SELECT key, value FROM state WHERE namespace = @namespace AND key >= @from AND (@after IS NULL OR key > @after) ORDER BY key LIMIT @limit',
       ),
     };
     const stmt = this.stmt;
@@ -308,7 +312,7 @@ export class SqliteStore implements Store {
         stmt.putIdem.run(scope, key, value, expiresAt);
         return undefined;
       }).immediate,
-      putSteps: db.transaction((steps: readonly StepRecord[], owner: string | undefined, entries: readonly JournalEntry[] | undefined) => {
+      putSteps: db.transaction((steps: readonly StepRecord[], owner: string | undefined, entries: readonly JournalEntry[] | undefined, state: readonly StateChange[] | undefined) => {
         if (owner !== undefined && steps.length > 0) {
           const runId = steps[0]!.runId;
           const holder = stmt.holder.get(runId);
@@ -316,6 +320,10 @@ export class SqliteStore implements Store {
         }
         putSteps(steps);
         journal(entries);
+        for (const change of state ?? []) {
+          if ('delete' in change) stmt.deleteState.run(change.namespace, change.key);
+          else stmt.setState.run(change.namespace, change.key, JSON.stringify(change.value));
+        }
       }).immediate,
       // Deliveries that arrive together are written together: one commit for a burst.
       recordDeliveries: db.transaction((deliveries: readonly NewDelivery[]): DeliveryRecord[] => deliveries.map((d) => this.insertDelivery(d))).immediate,
@@ -465,8 +473,8 @@ export class SqliteStore implements Store {
     this.write(() => this.stmt.putStep.run(step.runId, step.path, stepBody(step)));
   }
 
-  async putSteps(steps: readonly StepRecord[], write: { owner?: string; journal?: readonly JournalEntry[] } = {}): Promise<void> {
-    this.write(() => this.tx.putSteps(steps, write.owner, write.journal));
+  async putSteps(steps: readonly StepRecord[], write: { owner?: string; journal?: readonly JournalEntry[]; state?: readonly StateChange[] } = {}): Promise<void> {
+    this.write(() => this.tx.putSteps(steps, write.owner, write.journal, write.state));
   }
 
   async deleteSteps(runId: string, paths: readonly string[]): Promise<void> {
@@ -672,6 +680,16 @@ export class SqliteStore implements Store {
     return row ? JSON.parse(row.value) : undefined;
   }
 
+  async getStates(namespace: string, keys: readonly string[]): Promise<Map<string, unknown>> {
+    const found = new Map<string, unknown>();
+    // Chunked: one statement per few hundred keys keeps the JSON argument small.
+    for (let i = 0; i < keys.length; i += STATE_KEYS_PER_READ) {
+      const rows = this.read(() => this.stmt.getStates.all(namespace, JSON.stringify(keys.slice(i, i + STATE_KEYS_PER_READ))));
+      for (const row of rows) found.set(row.key, JSON.parse(row.value) as unknown);
+    }
+    return found;
+  }
+
   async setState(namespace: string, key: string, value: unknown): Promise<void> {
     this.write(() => this.stmt.setState.run(namespace, key, JSON.stringify(value)));
   }
@@ -680,11 +698,10 @@ export class SqliteStore implements Store {
     this.write(() => this.stmt.deleteState.run(namespace, key));
   }
 
-  async listState(namespace: string, prefix = ''): Promise<{ key: string; value: unknown }[]> {
+  async listState(namespace: string, prefix = '', page: { after?: string; limit?: number } = {}): Promise<{ key: string; value: unknown }[]> {
     const end = prefixEnd(prefix);
-    const rows = this.read(() =>
-      end === undefined ? this.stmt.listStateFrom.all(namespace, prefix) : this.stmt.listStateBetween.all(namespace, prefix, end),
-    );
+    const params: StatePage = { namespace, from: prefix, after: page.after ?? null, limit: page.limit ?? -1 };
+    const rows = this.read(() => (end === undefined ? this.stmt.listStateFrom.all(params) : this.stmt.listStateBetween.all({ ...params, end })));
     return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as unknown }));
   }
 
@@ -948,6 +965,16 @@ function checkFence(runId: string, owner: string, status: RunStatus | undefined,
  * raised by one, after dropping trailing U+10FFFF, which cannot be raised. An index range scan
  * then finds exactly the keys under the prefix, whatever characters follow it.
  */
+/** Parameters of a page of state entries; a limit of -1 is none. */
+interface StatePage {
+  namespace: string;
+  from: string;
+  after: string | null;
+  limit: number;
+}
+
+const STATE_KEYS_PER_READ = 500;
+
 function prefixEnd(prefix: string): string | undefined {
   const codePoints = Array.from(prefix, (char) => char.codePointAt(0) ?? 0);
   for (let last = codePoints.pop(); last !== undefined; last = codePoints.pop()) {
