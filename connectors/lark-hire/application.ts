@@ -41,13 +41,27 @@ export interface TransferOnboardInput {
   employee_type_id_type?: 'people_admin_employee_type_id' | 'employee_type_enum_id';
 }
 
+/**
+ * The Feishu id types transfer_onboard is sent with when the input names none: its `*_id_type`
+ * params default to the People Admin types at Lark, so ids taken from offer.get (open ids, open
+ * department ids) would be misread without them.
+ */
+export const FEISHU_ID_TYPES = {
+  user_id_type: 'open_id',
+  department_id_type: 'open_department_id',
+  job_level_id_type: 'job_level_id',
+  job_family_id_type: 'job_family_id',
+  employee_type_id_type: 'employee_type_enum_id',
+} as const;
+
 export interface TransferOnboardOutput {
   employee: Record<string, unknown>;
   alreadyTransferred: boolean;
 }
 
 /**
- * POST /open-apis/hire/v1/applications/:application_id/transfer_onboard.
+ * POST /open-apis/hire/v1/applications/:application_id/transfer_onboard, with every id type given
+ * (FEISHU_ID_TYPES unless the input says otherwise).
  *
  * Lark offers no idempotency key here and documents no dedicated "already onboarded" code (only
  * 1002001 system error and 1002002 parameter error), so a refusal cannot be read by its code. A
@@ -58,12 +72,13 @@ export interface TransferOnboardOutput {
 export async function transferApplicationToOnboard(input: TransferOnboardInput, context: ActionContext): Promise<TransferOnboardOutput> {
   const { application_id, user_id_type, department_id_type, job_level_id_type, job_family_id_type, employee_type_id_type, ...body } = input;
   const client = larkClient(context);
+  // Lark reads every id of this call as a People Admin id unless told otherwise: each type is sent.
   const idTypes = {
-    user_id_type: user_id_type ?? 'open_id',
-    department_id_type,
-    job_level_id_type,
-    job_family_id_type,
-    employee_type_id_type,
+    user_id_type: user_id_type ?? FEISHU_ID_TYPES.user_id_type,
+    department_id_type: department_id_type ?? FEISHU_ID_TYPES.department_id_type,
+    job_level_id_type: job_level_id_type ?? FEISHU_ID_TYPES.job_level_id_type,
+    job_family_id_type: job_family_id_type ?? FEISHU_ID_TYPES.job_family_id_type,
+    employee_type_id_type: employee_type_id_type ?? FEISHU_ID_TYPES.employee_type_id_type,
   };
   const path = `/open-apis/hire/v1/applications/${encodeURIComponent(application_id)}/transfer_onboard`;
   try {

@@ -15,11 +15,21 @@ const OFFER = {
   job_info: { job_id: 'job-1', job_name: 'Backend engineer' },
 };
 const APPLICATION = { id: '7073', job_id: 'job-1', talent_id: 'talent-1', stage: { id: 'st-6', zh_name: '待入职', en_name: 'To be onboarded', type: 6 }, active_status: 1 };
+const TALENT = { id: 'talent-1', is_onboarded: false, basic_info: { name: 'Ada Lovelace', mobile: '5550100', mobile_code: '1', mobile_country_code: 'US', email: 'ada@example.com' } };
 const EMPLOYEE = { id: '7095', application_id: '7073', onboard_status: 1, department: 'od-eng', leader: 'ou_leader' };
 
+/** Lark's defaults for these are the People Admin types, so the connector always names the Feishu ones. */
+const FEISHU_ID_TYPES = {
+  user_id_type: 'open_id',
+  department_id_type: 'open_department_id',
+  job_level_id_type: 'job_level_id',
+  job_family_id_type: 'job_family_id',
+  employee_type_id_type: 'employee_type_enum_id',
+};
+
 /** The read-back by which a refused transfer learns whether an earlier attempt went through. */
-const employeeReadBack = (token: string) =>
-  lark.expectRequest({ method: 'GET', path: '/open-apis/hire/v1/employees/get_by_application', query: { application_id: '7073', user_id_type: 'open_id' } }, token);
+const employeeReadBack = (token: string, idTypes: Record<string, string> = FEISHU_ID_TYPES) =>
+  lark.expectRequest({ method: 'GET', path: '/open-apis/hire/v1/employees/get_by_application', query: { application_id: '7073', ...idTypes } }, token);
 
 const cases: LarkActionCase[] = [
   {
@@ -37,12 +47,19 @@ const cases: LarkActionCase[] = [
     output: { application: APPLICATION },
   },
   {
+    action: 'talent.get',
+    input: { talent_id: 'talent-1' },
+    request: { method: 'GET', path: '/open-apis/hire/v1/talents/talent-1', query: { user_id_type: 'open_id' } },
+    data: { talent: TALENT },
+    output: { talent: TALENT },
+  },
+  {
     action: 'application.transfer_onboard',
     input: { application_id: '7073', actual_onboard_time: 1740960000000, leader: 'ou_leader', department: 'od-eng' },
     request: {
       method: 'POST',
       path: '/open-apis/hire/v1/applications/7073/transfer_onboard',
-      query: { user_id_type: 'open_id' },
+      query: FEISHU_ID_TYPES,
       body: { actual_onboard_time: 1740960000000, leader: 'ou_leader', department: 'od-eng' },
     },
     data: { employee: EMPLOYEE },
@@ -64,7 +81,7 @@ describe('lark-hire connector', () => {
   describe('application.transfer_onboard after a crash', () => {
     const input = { application_id: '7073' };
     const transfer = (token: string) =>
-      lark.expectRequest({ method: 'POST', path: '/open-apis/hire/v1/applications/7073/transfer_onboard', query: { user_id_type: 'open_id' }, body: {} }, token);
+      lark.expectRequest({ method: 'POST', path: '/open-apis/hire/v1/applications/7073/transfer_onboard', query: FEISHU_ID_TYPES, body: {} }, token);
 
     it('treats a refusal as success when the application already has its employee record', async () => {
       const { context } = lark.appWithToken('t-A');
@@ -87,6 +104,24 @@ describe('lark-hire connector', () => {
       const err = await failure(lark.run('application.transfer_onboard', input, context));
       expect(err).toMatchObject({ vendorCode: 1002001, category: 'server' });
     });
+  });
+
+  it('sends the id types the input names instead of the Feishu defaults, to the transfer and its read-back alike', async () => {
+    const { context } = lark.appWithToken('t-A');
+    const idTypes = { ...FEISHU_ID_TYPES, user_id_type: 'user_id', department_id_type: 'department_id' };
+    lark
+      .expectRequest({ method: 'POST', path: '/open-apis/hire/v1/applications/7073/transfer_onboard', query: idTypes, body: { leader: 'u-leader' } }, 't-A')
+      .reply(400, { code: 1002002, msg: 'param error' });
+    employeeReadBack('t-A', idTypes).reply(200, larkSuccess({ employee: EMPLOYEE }));
+    const input = { application_id: '7073', leader: 'u-leader', user_id_type: 'user_id', department_id_type: 'department_id' };
+    expect(await lark.run('application.transfer_onboard', input, context)).toEqual({ employee: EMPLOYEE, alreadyTransferred: true });
+  });
+
+  it('reports a talent answer without the talent as a vendor fault', async () => {
+    const { context } = lark.appWithToken('t-A');
+    nock(lark.baseUrl).get('/open-apis/hire/v1/talents/talent-1').query(true).reply(200, larkSuccess({}));
+    const err = await failure(lark.run('talent.get', { talent_id: 'talent-1' }, context));
+    expect(err).toMatchObject({ code: 'lark.answer_malformed', category: 'server' });
   });
 
   it('reports an answer without the promised object as a vendor fault', async () => {

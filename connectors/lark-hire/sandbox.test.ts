@@ -6,7 +6,7 @@ import { larkCall, larkSandboxConnection, larkTenantToken } from '../../test/sup
 import { sandboxStarter, seededEmployee } from '../../test/support/sandbox-session.js';
 import { verifyLarkWebhook } from '../lark-shared/lark-webhook.js';
 import connector from './index.js';
-import { HIRE_LIMIT_PER_MINUTE, HIRE_LIMIT_PER_SECOND } from './sandbox.js';
+import { HIRE_LIMIT_PER_MINUTE, HIRE_LIMIT_PER_SECOND, talentMobile } from './sandbox.js';
 
 const grace = seededEmployee('grace', { name: 'Grace Hopper', mobile: '+15550101', employeeNo: 'A001', departmentId: 'D-eng', workLocationId: 'wl-ny', hireDate: '2020-01-06' });
 
@@ -48,6 +48,9 @@ const company: SeededCompany = {
 };
 
 const start = sandboxStarter(company, Date.UTC(2025, 2, 1, 9));
+
+/** The Feishu id types lark-hire sends with transfer_onboard; without them Lark reads People Admin ids. */
+const FEISHU_TYPES = 'user_id_type=open_id&department_id_type=open_department_id&job_level_id_type=job_level_id&job_family_id_type=job_family_id&employee_type_id_type=employee_type_enum_id';
 
 describe('lark-hire sandbox', () => {
   it("refuses a call without a live tenant token with Lark's 99991663", async () => {
@@ -92,7 +95,7 @@ describe('lark-hire sandbox', () => {
   it('transfers a pre-hire application once: the second transfer is refused, and the employee record can be read back', async () => {
     const s = await start();
     const token = await larkTenantToken(s);
-    const first = await larkCall(s, token, 'POST', '/open-apis/hire/v1/applications/ap-accepted/transfer_onboard', { actual_onboard_time: 1740960000000 });
+    const first = await larkCall(s, token, 'POST', `/open-apis/hire/v1/applications/ap-accepted/transfer_onboard?${FEISHU_TYPES}`, { actual_onboard_time: 1740960000000 });
     expect(first.status).toBe(200);
     const employee = first.body.data?.employee;
     expect(employee).toMatchObject({ application_id: 'ap-accepted', onboard_status: 1, onboard_time: 1740960000000, department: 'od-D-eng', leader: 'ou_grace' });
@@ -104,6 +107,104 @@ describe('lark-hire sandbox', () => {
 
     const readBack = await larkCall(s, token, 'GET', '/open-apis/hire/v1/employees/get_by_application?application_id=ap-accepted');
     expect(readBack.body.data?.employee).toEqual(employee);
+  });
+
+  it('serves the talent of every offer: offer → application → talent, with the candidate\'s name, e-mail and split mobile', async () => {
+    const s = await start();
+    const token = await larkTenantToken(s);
+    for (const offer of company.offers) {
+      const applicationId = (await larkCall(s, token, 'GET', `/open-apis/hire/v1/offers/${offer.offerId}`)).body.data?.offer.application_id;
+      const talentId = (await larkCall(s, token, 'GET', `/open-apis/hire/v1/applications/${applicationId}`)).body.data?.application.talent_id;
+      const talent = await larkCall(s, token, 'GET', `/open-apis/hire/v1/talents/${talentId}`);
+      expect(talent.status).toBe(200);
+      expect(talent.body.data?.talent).toEqual({
+        id: talentId,
+        is_onboarded: false,
+        is_in_agency_period: false,
+        basic_info: { name: offer.candidateName, email: offer.candidateEmail, ...talentMobile(offer.candidateMobile) },
+      });
+    }
+    expect((await larkCall(s, token, 'GET', '/open-apis/hire/v1/talents/sandbox-talent-of-accepted')).body.data?.talent.basic_info).toEqual({
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      mobile: '5550100',
+      mobile_code: '1',
+      mobile_country_code: 'US',
+    });
+    expect(await larkCall(s, token, 'GET', '/open-apis/hire/v1/talents/nope')).toMatchObject({ status: 400, body: { code: 1002002 } });
+    expect(await larkCall(s, token, 'GET', '/open-apis/hire/v1/talents/sandbox-talent-nope')).toMatchObject({ status: 400, body: { code: 1002002 } });
+  });
+
+  it('marks the talent onboarded once its application is transferred', async () => {
+    const s = await start();
+    const token = await larkTenantToken(s);
+    await larkCall(s, token, 'POST', `/open-apis/hire/v1/applications/ap-accepted/transfer_onboard?${FEISHU_TYPES}`, {});
+    expect((await larkCall(s, token, 'GET', '/open-apis/hire/v1/talents/sandbox-talent-of-accepted')).body.data?.talent.is_onboarded).toBe(true);
+    expect((await larkCall(s, token, 'GET', '/open-apis/hire/v1/talents/sandbox-talent-of-sent')).body.data?.talent.is_onboarded).toBe(false);
+  });
+
+  it.each([
+    ['+8613912345678', { mobile: '13912345678', mobile_code: '86', mobile_country_code: 'CN' }],
+    ['+6591234567', { mobile: '91234567', mobile_code: '65', mobile_country_code: 'SG' }],
+    ['+447712345678', { mobile: '7712345678', mobile_code: '44', mobile_country_code: 'GB' }],
+    ['+6421234567', { mobile: '21234567', mobile_code: '64', mobile_country_code: 'NZ' }],
+    ['+12125550123', { mobile: '2125550123', mobile_code: '1', mobile_country_code: 'US' }],
+    ['+33612345678', { mobile: '33612345678' }],
+    ['5550100', { mobile: '5550100' }],
+  ])('splits the mobile %s as Lark\'s talent basic_info does', (e164, parts) => {
+    expect(talentMobile(e164)).toEqual(parts);
+  });
+
+  it('reads the ids of a transfer without id types as People Admin ids and refuses them, as Lark does', async () => {
+    const s = await start();
+    const token = await larkTenantToken(s);
+    const body = { leader: 'ou_grace', department: 'od-D-eng' };
+    const bare = await larkCall(s, token, 'POST', '/open-apis/hire/v1/applications/ap-accepted/transfer_onboard', body);
+    expect(bare).toMatchObject({ status: 400, body: { code: 1002002 } });
+    expect(bare.body.msg).toBe('param error: leader ou_grace does not exist: user_id_type was not given, so it is read as people_admin_id');
+    expect(bare.body.data).toBeUndefined();
+    const userTypeOnly = await larkCall(s, token, 'POST', '/open-apis/hire/v1/applications/ap-accepted/transfer_onboard?user_id_type=open_id', body);
+    expect(userTypeOnly.body.msg).toBe('param error: department od-D-eng does not exist: department_id_type was not given, so it is read as people_admin_department_id');
+    const levelAsPeopleAdmin = await larkCall(s, token, 'POST', `/open-apis/hire/v1/applications/ap-accepted/transfer_onboard?${FEISHU_TYPES.replace('job_level_id_type=job_level_id', 'job_level_id_type=people_admin_job_level_id')}`, { level: 'L5' });
+    expect(levelAsPeopleAdmin.body.msg).toBe('param error: level L5 does not exist: it is read as people_admin_job_level_id');
+    // Refused calls change nothing: the application still waits in the pre-hire stage.
+    expect((await larkCall(s, token, 'GET', '/open-apis/hire/v1/applications/ap-accepted')).body.data?.application.stage).toMatchObject({ type: 6 });
+
+    const typed = await larkCall(s, token, 'POST', `/open-apis/hire/v1/applications/ap-accepted/transfer_onboard?${FEISHU_TYPES}`, body);
+    expect(typed.status).toBe(200);
+    expect(typed.body.data?.employee).toMatchObject({ leader: 'ou_grace', department: 'od-D-eng' });
+  });
+
+  it('refuses transfer ids that name no one in the types given, and id types Lark does not know', async () => {
+    const s = await start();
+    const token = await larkTenantToken(s);
+    const url = `/open-apis/hire/v1/applications/ap-accepted/transfer_onboard?${FEISHU_TYPES}`;
+    expect((await larkCall(s, token, 'POST', url, { leader: 'u-grace' })).body).toMatchObject({ code: 1002002, msg: 'param error: leader u-grace is no user (user_id_type open_id)' });
+    expect((await larkCall(s, token, 'POST', url, { department: 'D-eng' })).body).toMatchObject({ code: 1002002 });
+    expect((await larkCall(s, token, 'POST', url.replace('department_id_type=open_department_id', 'department_id_type=department_id'), { department: 'D-eng' })).status).toBe(200);
+    const unknownType = await larkCall(s, token, 'POST', '/open-apis/hire/v1/applications/ap-sent/transfer_onboard?user_id_type=email', {});
+    expect(unknownType).toMatchObject({ status: 400, body: { code: 99992402 } });
+  });
+
+  it('answers a transfer without id types or ids with the People Admin fields left out: the fake has no People Admin ids', async () => {
+    const s = await start();
+    const token = await larkTenantToken(s);
+    const employee = (await larkCall(s, token, 'POST', '/open-apis/hire/v1/applications/ap-accepted/transfer_onboard', {})).body.data?.employee;
+    expect(employee).toMatchObject({ application_id: 'ap-accepted', onboard_status: 1 });
+    expect(employee).not.toHaveProperty('leader');
+    expect(employee).not.toHaveProperty('department');
+  });
+
+  it('lets a flow go offer.get → application.get → talent.get and transfer with the ids offer.get gave, through the connector', async () => {
+    const s = await start();
+    const context = actionContext(larkSandboxConnection('lark-hire', await s.listen()));
+    const { offer } = (await runAction(connector, 'offer.get', { offer_id: 'of-accepted' }, context)) as { offer: { application_id: string; basic_info: { leader_user_id: string; department_id: string } } };
+    const { application } = (await runAction(connector, 'application.get', { application_id: offer.application_id }, context)) as { application: { talent_id: string } };
+    const { talent } = (await runAction(connector, 'talent.get', { talent_id: application.talent_id }, context)) as { talent: unknown };
+    expect(talent).toMatchObject({ id: 'sandbox-talent-of-accepted', basic_info: { name: 'Ada Lovelace', email: 'ada@example.com', mobile: '5550100' } });
+    const input = { application_id: offer.application_id, leader: offer.basic_info.leader_user_id, department: offer.basic_info.department_id };
+    const transferred = (await runAction(connector, 'application.transfer_onboard', input, context)) as { employee: unknown; alreadyTransferred: boolean };
+    expect(transferred).toMatchObject({ employee: { leader: 'ou_grace', department: 'od-D-eng' }, alreadyTransferred: false });
   });
 
   it('refuses to transfer an application outside the pre-hire stage, and has no employee record for it', async () => {

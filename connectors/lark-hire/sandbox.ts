@@ -2,13 +2,24 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../src/errors/index.js';
 import type { SandboxContext, SandboxModule } from '../../src/sandbox/sandbox-context.js';
 import type { SeededOffer } from '../../src/sandbox/seed-company.js';
-import { larkError, larkOk, larkRateLimit, requireTenantToken, type LarkDepartmentIdType, larkDepartmentId, larkIdTypes, type LarkUserIdType, FIELD_VALIDATION_FAILED } from '../lark-shared/lark-sandbox.js';
+import {
+  larkError,
+  larkOk,
+  larkRateLimit,
+  requireTenantToken,
+  type LarkDepartmentIdType,
+  larkDepartmentId,
+  larkIdTypes,
+  type LarkUserIdType,
+  FIELD_VALIDATION_FAILED,
+} from '../lark-shared/lark-sandbox.js';
 import larkPlatform from '../lark-shared/sandbox.js';
 
 /**
- * A stateful fake of Lark Hire for the seeded company's offers: offers and their applications
- * read as Lark shapes them, transfer_onboard moving a pre-hire application to onboarded (once),
- * and the offer status event built as Lark delivers it.
+ * A stateful fake of Lark Hire for the seeded company's offers: every offer has its application
+ * and the application its talent (the candidate), read as Lark shapes them; transfer_onboard moves
+ * a pre-hire application to onboarded (once), reading ids as People Admin ids where the request
+ * names no id type, as Lark does; and the offer status event is built as Lark delivers it.
  */
 
 /** Lark's job-process stage types used here: 5 offer, 6 to be onboarded (pre-hire), 7 onboarded. */
@@ -32,8 +43,6 @@ const OFFER_STATUS_NAMES: Record<number, string> = {
 };
 /** Hire documents only 1002001 (system error) and 1002002 (parameter error) for these APIs; refusals use the latter. */
 const HIRE_PARAM_ERROR = 1002002;
-/** Lark's platform code for a request that fails field validation. */
-
 /** Per API, app and tenant. Not confirmed on the hire pages: Lark's common tier. */
 export const HIRE_LIMIT_PER_SECOND = 50;
 export const HIRE_LIMIT_PER_MINUTE = 1000;
@@ -88,6 +97,11 @@ function userIdOf(context: SandboxContext, employmentId: string, type: UserIdTyp
 }
 
 
+function employeeByUserId(context: SandboxContext, id: string, type: UserIdType) {
+  const key = type === 'user_id' ? 'userId' : type === 'union_id' ? 'unionId' : 'openId';
+  return context.company.employees.find((e) => e[key] === id);
+}
+
 function offerBody(context: SandboxContext, offer: SeededOffer, types: IdTypes): Record<string, unknown> {
   return {
     id: offer.offerId,
@@ -105,9 +119,42 @@ function offerBody(context: SandboxContext, offer: SeededOffer, types: IdTypes):
   };
 }
 
-/** The fake keeps no talents: an application's talent id follows from its offer. */
+/** Every offer's candidate is one talent, whose id follows from the offer. */
 function talentIdOf(offerId: string): string {
   return `sandbox-talent-${offerId}`;
+}
+
+const TALENT_ID_PREFIX = 'sandbox-talent-';
+
+/** Calling codes of the seeded company's mobiles, longest first where one is a prefix of another. */
+const CALLING_CODES: [code: string, region: string][] = [
+  ['86', 'CN'],
+  ['65', 'SG'],
+  ['64', 'NZ'],
+  ['44', 'GB'],
+  ['1', 'US'],
+];
+
+/**
+ * An E.164 number as Lark's talent basic_info splits it: the national number, the calling code
+ * and the region. A number outside the seeded regions keeps its digits whole, without a code.
+ */
+export function talentMobile(e164: string): { mobile: string; mobile_code?: string; mobile_country_code?: string } {
+  const digits = e164.replace(/^\+/, '');
+  const match = e164.startsWith('+') ? CALLING_CODES.find(([code]) => digits.startsWith(code)) : undefined;
+  if (!match) return { mobile: digits };
+  const [code, region] = match;
+  return { mobile: digits.slice(code.length), mobile_code: code, mobile_country_code: region };
+}
+
+function talentBody(context: SandboxContext, offer: SeededOffer): Record<string, unknown> {
+  const application = hireState(context).applications[offer.applicationId];
+  return {
+    id: talentIdOf(offer.offerId),
+    is_onboarded: application?.stage === 'onboarded',
+    is_in_agency_period: false,
+    basic_info: { name: offer.candidateName, email: offer.candidateEmail, ...talentMobile(offer.candidateMobile) },
+  };
 }
 
 function applicationBody(context: SandboxContext, application: HireApplication): Record<string, unknown> {
@@ -134,9 +181,77 @@ function admitted(context: SandboxContext, request: FastifyRequest, reply: Fasti
 
 interface TransferBody {
   actual_onboard_time?: number;
+  operator_id?: string;
   department?: string;
   leader?: string;
+  level?: string;
+  sequence?: string;
   employee_type?: string;
+}
+
+/**
+ * transfer_onboard's id types. Lark's defaults are the People Admin types, for every one of them:
+ * a request that names none has its open ids and open department ids read as People Admin ids.
+ */
+const TRANSFER_ID_TYPES = {
+  user_id_type: { default: 'people_admin_id', allowed: ['open_id', 'union_id', 'user_id', 'people_admin_id'] },
+  department_id_type: { default: 'people_admin_department_id', allowed: ['open_department_id', 'department_id', 'people_admin_department_id'] },
+  job_level_id_type: { default: 'people_admin_job_level_id', allowed: ['people_admin_job_level_id', 'job_level_id'] },
+  job_family_id_type: { default: 'people_admin_job_category_id', allowed: ['people_admin_job_category_id', 'job_family_id'] },
+  employee_type_id_type: { default: 'people_admin_employee_type_id', allowed: ['people_admin_employee_type_id', 'employee_type_enum_id'] },
+} as const;
+
+type TransferIdTypes = { [Param in keyof typeof TRANSFER_ID_TYPES]: (typeof TRANSFER_ID_TYPES)[Param]['allowed'][number] };
+
+/** Which body field is read in which id type. */
+const TRANSFER_ID_FIELDS: [field: keyof TransferBody, param: keyof TransferIdTypes][] = [
+  ['leader', 'user_id_type'],
+  ['operator_id', 'user_id_type'],
+  ['department', 'department_id_type'],
+  ['level', 'job_level_id_type'],
+  ['sequence', 'job_family_id_type'],
+  ['employee_type', 'employee_type_id_type'],
+];
+
+/** The request's id types, absent ones at Lark's defaults, and which were absent; undefined after answering Lark's validation error. */
+function transferIdTypes(request: FastifyRequest, reply: FastifyReply): { types: TransferIdTypes; defaulted: Set<string> } | undefined {
+  const query = request.query as Record<string, string | undefined>;
+  const types: Record<string, string> = {};
+  const defaulted = new Set<string>();
+  for (const [param, { default: fallback, allowed }] of Object.entries(TRANSFER_ID_TYPES)) {
+    const value = query[param] ?? fallback;
+    if (query[param] === undefined) defaulted.add(param);
+    if (!(allowed as readonly string[]).includes(value)) {
+      void larkError(reply, 400, FIELD_VALIDATION_FAILED, `field validation failed: ${param} must be one of ${allowed.join(', ')}, not ${value}`);
+      return undefined;
+    }
+    types[param] = value;
+  }
+  return { types: types as TransferIdTypes, defaulted };
+}
+
+/**
+ * Why Lark would refuse the ids of a transfer body, or undefined. The fake keeps no People Admin
+ * ids, so an id read as one is never found, as an open id sent without user_id_type is not found
+ * at Lark; an id read in a Feishu type must name a seeded user or department (job levels,
+ * families and employee types are not modelled and pass).
+ */
+function refusedTransferId(context: SandboxContext, body: TransferBody, { types, defaulted }: { types: TransferIdTypes; defaulted: Set<string> }): string | undefined {
+  for (const [field, param] of TRANSFER_ID_FIELDS) {
+    const id = body[field];
+    if (id === undefined) continue;
+    if (typeof id !== 'string') return `${field} must be a string`;
+    const type = types[param];
+    if (type.startsWith('people_admin_')) {
+      const why = defaulted.has(param) ? `${param} was not given, so it is read as ${type}` : `it is read as ${type}`;
+      return `${field} ${id} does not exist: ${why}`;
+    }
+    if (param === 'user_id_type' && !employeeByUserId(context, id, type as UserIdType)) return `${field} ${id} is no user (${param} ${type})`;
+    if (param === 'department_id_type' && !context.company.departments.some((d) => larkDepartmentId(d.id, type as DepartmentIdType) === id)) {
+      return `${field} ${id} is no department (${param} ${type})`;
+    }
+  }
+  return undefined;
 }
 
 const sandbox: SandboxModule = {
@@ -148,7 +263,7 @@ const sandbox: SandboxModule = {
     return [
       {
         name: 'offers',
-        title: 'Lark Hire offers and their applications (offer.get, application.get; an accepted offer, status 7, is ready for application.transfer_onboard)',
+        title: 'Lark Hire offers, their applications and talents (offer.get → application.get → talent.get; an accepted offer, status 7, is ready for application.transfer_onboard)',
         columns: ['offer_id', 'offer_status', 'status', 'application_id', 'application_stage', 'candidate_name', 'job_name'],
         size: offers.length,
         item(index) {
@@ -164,6 +279,7 @@ const sandbox: SandboxModule = {
             talent_id: talentIdOf(offer.offerId),
             candidate_name: offer.candidateName,
             candidate_email: offer.candidateEmail,
+            candidate_mobile: offer.candidateMobile,
             department_id: offer.departmentId,
             leader_employment_id: offer.leaderEmploymentId,
             job_id: offer.jobId,
@@ -193,10 +309,19 @@ const sandbox: SandboxModule = {
       return larkOk(reply, { application: applicationBody(context, application) });
     });
 
+    app.get<{ Params: { talent_id: string } }>('/open-apis/hire/v1/talents/:talent_id', async (request, reply) => {
+      if (!admitted(context, request, reply, 'talent.get')) return reply;
+      if (!larkIdTypes(request, reply)) return reply;
+      const { talent_id: talentId } = request.params;
+      const offer = talentId.startsWith(TALENT_ID_PREFIX) ? context.company.offers.find((o) => o.offerId === talentId.slice(TALENT_ID_PREFIX.length)) : undefined;
+      if (!offer) return larkError(reply, 400, HIRE_PARAM_ERROR, `param error: talent ${talentId} does not exist`);
+      return larkOk(reply, { talent: talentBody(context, offer) });
+    });
+
     app.post<{ Params: { application_id: string } }>('/open-apis/hire/v1/applications/:application_id/transfer_onboard', async (request, reply) => {
       if (!admitted(context, request, reply, 'application.transfer_onboard')) return reply;
-      const types = larkIdTypes(request, reply);
-      if (!types) return reply;
+      const idTypes = transferIdTypes(request, reply);
+      if (!idTypes) return reply;
       const state = hireState(context);
       const application = state.applications[request.params.application_id];
       if (!application) return larkError(reply, 400, HIRE_PARAM_ERROR, `param error: application ${request.params.application_id} does not exist`);
@@ -207,14 +332,20 @@ const sandbox: SandboxModule = {
       if (body.actual_onboard_time !== undefined && !Number.isInteger(body.actual_onboard_time)) {
         return larkError(reply, 400, FIELD_VALIDATION_FAILED, 'field validation failed: actual_onboard_time must be an integer (ms)');
       }
+      const refused = refusedTransferId(context, body, idTypes);
+      if (refused) return larkError(reply, 400, HIRE_PARAM_ERROR, `param error: ${refused}`);
+      const { user_id_type: userType, department_id_type: departmentType } = idTypes.types;
       const offer = context.company.offers.find((o) => o.offerId === application.offerId);
+      // Defaults come from the offer, in the request's types; the fake has no People Admin ids to give.
+      const defaultDepartment = offer && departmentType !== 'people_admin_department_id' ? larkDepartmentId(offer.departmentId, departmentType) : undefined;
+      const defaultLeader = offer && userType !== 'people_admin_id' ? userIdOf(context, offer.leaderEmploymentId, userType) : undefined;
       const employee = {
         id: `sandbox-hire-employee-${application.id}`,
         application_id: application.id,
         onboard_status: 1,
         onboard_time: body.actual_onboard_time ?? context.now(),
-        department: body.department ?? (offer ? larkDepartmentId(offer.departmentId, types.department) : undefined),
-        leader: body.leader ?? (offer ? userIdOf(context, offer.leaderEmploymentId, types.user) : undefined),
+        department: body.department ?? defaultDepartment,
+        leader: body.leader ?? defaultLeader,
         employee_type: body.employee_type ?? '1',
       };
       state.employees[application.id] = employee;

@@ -60,7 +60,7 @@ describe('GET /_sandbox/state', () => {
   it("answers every fake's state from the first request, before any call, with empty collections", async () => {
     const response = await sandbox.app.inject({ method: 'GET', url: '/_sandbox/state' });
     const { connectors } = response.json<{ connectors: Record<string, unknown> }>();
-    expect(Object.keys(connectors).sort()).toEqual(['docusign', 'lark-bitable', 'lark-contact', 'lark-corehr', 'lark-hire', 'lark-payroll', 'lark-tokens']);
+    expect(Object.keys(connectors).sort()).toEqual(['docusign', 'lark-bitable', 'lark-contact', 'lark-corehr', 'lark-hire', 'lark-payroll', 'lark-performance', 'lark-tokens']);
     const tokens = await sandbox.app.inject({ method: 'GET', url: '/_sandbox/state?connector=lark-tokens' });
     expect(tokens.statusCode).toBe(200);
     expect(tokens.json<{ connectors: object }>().connectors).toEqual({ 'lark-tokens': { tokens: {} } });
@@ -68,7 +68,7 @@ describe('GET /_sandbox/state', () => {
 
   it('keeps every fake\'s state answering after a reset', async () => {
     await sandbox.app.inject({ method: 'POST', url: '/_sandbox/reset' });
-    for (const id of ['docusign', 'lark-bitable', 'lark-contact', 'lark-corehr', 'lark-hire', 'lark-payroll', 'lark-tokens']) {
+    for (const id of ['docusign', 'lark-bitable', 'lark-contact', 'lark-corehr', 'lark-hire', 'lark-payroll', 'lark-performance', 'lark-tokens']) {
       expect((await sandbox.app.inject({ method: 'GET', url: `/_sandbox/state?connector=${id}` })).statusCode, id).toBe(200);
     }
   });

@@ -37,6 +37,8 @@ describe('GET /_sandbox/seed', () => {
       work_locations: 'lark-corehr',
       offers: 'lark-hire',
       payroll_datasources: 'lark-payroll',
+      performance_semesters: 'lark-performance',
+      performance_ratings: 'lark-performance',
     });
     const employees = body.sections.employees!;
     expect(employees).toMatchObject({ total: 120, offset: 0, next: '/_sandbox/seed?section=employees&offset=5' });
@@ -110,7 +112,7 @@ describe('GET /_sandbox/seed', () => {
   });
 
   it.each([
-    ['?section=nope', 404, /^no seed section named "nope"; sections: docusign_accounts, bitable_tables, users, employees, departments, work_locations, offers, payroll_datasources$/],
+    ['?section=nope', 404, /^no seed section named "nope"; sections: docusign_accounts, bitable_tables, users, employees, departments, work_locations, offers, payroll_datasources, performance_semesters, performance_ratings$/],
     ['?section=employees&limit=many', 400, /^limit must be a whole number from 0 to 1000, got "many"$/],
     ['?section=employees&limit=1001', 400, /^limit must be a whole number from 0 to 1000, got "1001"$/],
     ['?section=employees&offset=-1', 400, /^offset must be a whole number/],
