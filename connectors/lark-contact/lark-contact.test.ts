@@ -1,10 +1,13 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { InputError, VendorError } from '../../src/errors/index.js';
+import { ConnectionResources } from '../../src/connector-kit/connection-resources.js';
+import type { RateLimit, RateLimiter } from '../../src/connector-kit/rate-limiter.js';
 import { compileSchema } from '../../src/schemas.js';
 import { failure, TEST_IDEMPOTENCY_KEY, useNockOnly } from '../../test/support/action-context.js';
 import { describeLarkActionContract, LarkConnectorHarness, larkSuccess, type LarkActionCase } from '../../test/support/lark-action-contract.js';
 import connector from './index.js';
+import { IS_FROZEN_RATE } from './user.js';
 
 const lark = new LarkConnectorHarness(connector, { baseUrl: 'https://open.feishu.test' });
 
@@ -31,10 +34,10 @@ const MESSAGE = {
 };
 
 /** The read-back that follows a refused delete/resurrect, answering with the user in the given state. */
-function userReadBack(token: string, isResigned: boolean): void {
+function userReadBack(token: string, isResigned: boolean, isFrozen = false): void {
   lark
     .expectRequest({ method: 'GET', path: '/open-apis/contact/v3/users/ou_ada', query: { user_id_type: 'open_id' } }, token)
-    .reply(200, larkSuccess({ user: { ...USER, status: { ...STATUS, is_resigned: isResigned } } }));
+    .reply(200, larkSuccess({ user: { ...USER, status: { ...STATUS, is_resigned: isResigned, is_frozen: isFrozen } } }));
 }
 
 const cases: LarkActionCase[] = [
@@ -64,15 +67,17 @@ const cases: LarkActionCase[] = [
     input: { user_id: 'ou_ada' },
     request: { method: 'PATCH', path: '/open-apis/contact/v3/users/ou_ada', query: { user_id_type: 'open_id' }, body: { is_frozen: true } },
     data: { user: { ...USER, status: { ...STATUS, is_frozen: true } } },
-    output: { user_id: 'ou_ada', is_frozen: true, user: { ...USER, status: { ...STATUS, is_frozen: true } } },
+    output: { user_id: 'ou_ada', is_frozen: true, already: false, resigned: false, user: { ...USER, status: { ...STATUS, is_frozen: true } } },
     errorCode: 41050,
+    beforeRequest: (token) => userReadBack(token, false),
+    afterRefusal: (token) => userReadBack(token, false),
   },
   {
     action: 'user.resume',
     input: { user_id: 'u-ada', user_id_type: 'user_id' },
     request: { method: 'PATCH', path: '/open-apis/contact/v3/users/u-ada', query: { user_id_type: 'user_id' }, body: { is_frozen: false } },
     data: {},
-    output: { user_id: 'u-ada', is_frozen: false },
+    output: { user_id: 'u-ada', is_frozen: false, already: false, resigned: false },
     errorCode: 41050,
   },
   {
@@ -151,6 +156,90 @@ describe('lark-contact connector', () => {
       nock(lark.baseUrl).get('/open-apis/contact/v3/users/ou_gone').query({ user_id_type: 'open_id' }).reply(400, refused);
       const err = await failure(lark.run('user.delete', { user_id: 'ou_gone' }, context));
       expect(err).toMatchObject({ vendorCode: 41050, category: 'client' });
+    });
+  });
+
+  describe('user.suspend', () => {
+    const patch = (userId: string) => ({ method: 'PATCH' as const, path: `/open-apis/contact/v3/users/${userId}`, query: { user_id_type: 'open_id' }, body: { is_frozen: true } });
+    const read = (userId: string, status: Partial<typeof STATUS>, token = 't-A') =>
+      lark
+        .expectRequest({ method: 'GET', path: `/open-apis/contact/v3/users/${userId}`, query: { user_id_type: 'open_id' } }, token)
+        .reply(200, larkSuccess({ user: { ...USER, open_id: userId, status: { ...STATUS, ...status } } }));
+
+    it('writes nothing for an account frozen already, and says so', async () => {
+      const { context } = lark.appWithToken('t-A');
+      read('ou_ada', { is_frozen: true });
+      expect(await lark.run('user.suspend', { user_id: 'ou_ada' }, context)).toMatchObject({ user_id: 'ou_ada', is_frozen: true, already: true, resigned: false });
+    });
+
+    it('writes nothing for a resigned account, and says it is resigned', async () => {
+      const { context } = lark.appWithToken('t-A');
+      read('ou_ada', { is_resigned: true, is_activated: false });
+      expect(await lark.run('user.suspend', { user_id: 'ou_ada' }, context)).toMatchObject({ user_id: 'ou_ada', is_frozen: false, already: true, resigned: true });
+    });
+
+    it('reports a refused freeze of an account resigned in the meantime as done', async () => {
+      const { context } = lark.appWithToken('t-A');
+      read('ou_ada', {});
+      lark.expectRequest(patch('ou_ada'), 't-A').reply(400, { code: 41099, msg: 'user is resigned' });
+      read('ou_ada', { is_resigned: true });
+      expect(await lark.run('user.suspend', { user_id: 'ou_ada' }, context)).toMatchObject({ already: true, resigned: true });
+    });
+
+    it('sends concurrent freezes of one app one at a time, each a limiter second after the last', async () => {
+      // A 1-per-second limiter on a clock only it moves: it grants at once and says when a real one would have.
+      let clock = 0;
+      let lastGrant = -Infinity;
+      const granted: { key: string; at: number }[] = [];
+      const rates: RateLimit[] = [];
+      const virtualSecond: RateLimiter = {
+        acquire: async (key) => {
+          clock = Math.max(clock, lastGrant + 1000);
+          lastGrant = clock;
+          granted.push({ key, at: clock });
+        },
+      };
+      const resources = new ConnectionResources({
+        createRateLimiter: (rate) => {
+          rates.push(rate);
+          return virtualSecond;
+        },
+      });
+      const { appId, context } = lark.appWithToken('t-A');
+      const shared = { ...context, resources: resources.scopeFor(context.connection) };
+      const events: string[] = [];
+      let graceRead = false;
+      read('ou_ada', {});
+      lark
+        .expectRequest({ method: 'GET', path: '/open-apis/contact/v3/users/ou_grace', query: { user_id_type: 'open_id' } }, 't-A')
+        .reply(() => {
+          graceRead = true;
+          return [200, larkSuccess({ user: { ...USER, open_id: 'ou_grace', status: STATUS } })];
+        });
+      lark.expectRequest(patch('ou_ada'), 't-A').reply(async () => {
+        events.push(`ou_ada arrived at ${clock}`);
+        // Held until the other freeze has read its user, and then long enough for an unserialised write to arrive meanwhile.
+        while (!graceRead) await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        events.push('ou_ada answered');
+        return [200, larkSuccess({})];
+      });
+      lark.expectRequest(patch('ou_grace'), 't-A').reply(() => {
+        events.push(`ou_grace arrived at ${clock}`);
+        return [200, larkSuccess({})];
+      });
+
+      const results = await Promise.all([lark.run('user.suspend', { user_id: 'ou_ada' }, shared), lark.run('user.suspend', { user_id: 'ou_grace' }, shared)]);
+
+      expect(results).toMatchObject([
+        { user_id: 'ou_ada', is_frozen: true, already: false },
+        { user_id: 'ou_grace', is_frozen: true, already: false },
+      ]);
+      const [first, second] = granted;
+      expect(events).toEqual([`ou_ada arrived at ${first!.at}`, 'ou_ada answered', `ou_grace arrived at ${second!.at}`]);
+      expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
+      expect(granted.map((g) => g.key)).toEqual([`lark:${appId}:contact.user.is_frozen`, `lark:${appId}:contact.user.is_frozen`]);
+      expect(rates).toEqual([IS_FROZEN_RATE]);
     });
   });
 

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/sandbox-server.js';
+import type { AddressInfo } from 'node:net';
+import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox-server.js';
 import type { SeededCompany, SeededEmployee } from '../../src/sandbox/seed-company.js';
 import { actionContext, runAction } from '../../test/support/action-context.js';
 import { larkCall, larkSandboxConnection, larkTenantToken, type LarkMethod } from '../../test/support/lark-sandbox.js';
 import { sandboxStarter, seededEmployee, type SandboxSession } from '../../test/support/sandbox-session.js';
 import connector from './index.js';
-import { BATCH_GET_ID_MAX, LIMIT_PER_MINUTE, LIMIT_PER_SECOND, RECEIVER_LIMIT_PER_SECOND } from './sandbox.js';
+import { waitFor } from '../../test/support/wait-for.js';
+import { BATCH_GET_ID_MAX, IS_FROZEN_PER_SECOND, IS_FROZEN_WRITE_MS, LIMIT_PER_MINUTE, LIMIT_PER_SECOND, RECEIVER_LIMIT_PER_SECOND, SANDBOX_TRANSACTION_CONFLICT } from './sandbox.js';
 
 function employee(key: string, overrides: Partial<SeededEmployee> = {}): SeededEmployee {
   return seededEmployee(key, {
@@ -23,6 +25,8 @@ function employee(key: string, overrides: Partial<SeededEmployee> = {}): SeededE
 const grace = employee('grace');
 const ada = employee('ada', { managerEmploymentId: 'E-grace', mobile: '+15550100' });
 const tom = employee('tom', { status: 'terminated' });
+const fay = employee('fay', { accountFrozen: true });
+const gus = employee('gus', { accountResigned: true });
 
 const company: SeededCompany = {
   name: 'Acme',
@@ -31,7 +35,7 @@ const company: SeededCompany = {
     { id: 'D-eng', name: 'Engineering', parentId: undefined, leaderEmploymentId: 'E-grace' },
     { id: 'D-ops', name: 'Operations', parentId: undefined, leaderEmploymentId: undefined },
   ],
-  employees: [grace, ada, tom],
+  employees: [grace, ada, tom, fay, gus],
   offers: [],
 };
 
@@ -64,7 +68,10 @@ describe('lark-contact sandbox', () => {
       expect(await larkCall(s, undefined, method, url, payload)).toMatchObject({ status: 400, body: { code: 99991663 } });
       expect(await larkCall(s, 't-forged', method, url, payload)).toMatchObject({ status: 400, body: { code: 99991663 } });
     });
+  });
 
+  // A PATCH changes is_frozen, which has its own, lower limit (below).
+  describe.each(routes.filter(([name]) => name !== 'user.patch'))('%s', (_name, method, url, payload) => {
     it(`answers the ${LIMIT_PER_SECOND + 1}th call in a second with 429 and Lark's headers, then lets calls through`, async () => {
       const { s, token } = await start();
       // The per-receiver message limit would answer first: spread messages over chats.
@@ -148,10 +155,29 @@ describe('lark-contact sandbox', () => {
       const { s, token } = await start();
       const freeze = (isFrozen: boolean) => larkCall(s, token, 'PATCH', '/open-apis/contact/v3/users/u-ada?user_id_type=user_id', { is_frozen: isFrozen });
       expect((await freeze(true)).body.data?.user.status).toMatchObject({ is_frozen: true });
+      s.tick(1000);
       expect((await freeze(true)).status).toBe(200);
+      s.tick(1000);
       expect((await getUser(s, token, 'ou_ada')).body.data?.user.status.is_frozen).toBe(true);
       await freeze(false);
       expect((await getUser(s, token, 'ou_ada')).body.data?.user.status.is_frozen).toBe(false);
+    });
+
+    it('allows one is_frozen change a second per app, answering the next with 429 and x-ogw headers', async () => {
+      const { s, token } = await start();
+      expect((await larkCall(s, token, 'PATCH', '/open-apis/contact/v3/users/ou_ada', { is_frozen: true })).status).toBe(200);
+      const tooSoon = await larkCall(s, token, 'PATCH', '/open-apis/contact/v3/users/ou_grace', { is_frozen: true });
+      expect(tooSoon).toMatchObject({ status: 429, body: { code: 99991400 } });
+      expect(tooSoon.headers).toMatchObject({ 'x-ogw-ratelimit-limit': String(IS_FROZEN_PER_SECOND), 'x-ogw-ratelimit-reset': '1' });
+      expect((await getUser(s, token, 'ou_grace')).body.data?.user.status.is_frozen).toBe(false);
+      s.tick(1000);
+      expect((await larkCall(s, token, 'PATCH', '/open-apis/contact/v3/users/ou_grace', { is_frozen: true })).status).toBe(200);
+    });
+
+    it('seeds accounts frozen already and accounts resigned although still employed', async () => {
+      const { s, token } = await start();
+      expect((await getUser(s, token, 'ou_fay')).body.data?.user.status).toMatchObject({ is_frozen: true, is_resigned: false });
+      expect((await getUser(s, token, 'ou_gus')).body.data?.user.status).toMatchObject({ is_frozen: false, is_resigned: true });
     });
 
     it('changes nothing but is_frozen, and nothing of a resigned user', async () => {
@@ -281,7 +307,14 @@ describe('lark-contact sandbox: state and seed', () => {
     const response = await s.app.inject({ method: 'GET', url: '/_sandbox/state?connector=lark-contact' });
     expect(response.statusCode).toBe(200);
     expect(response.json().connectors['lark-contact']).toEqual({
-      accounts: { ou_grace: { isFrozen: false, isResigned: false }, ou_ada: { isFrozen: false, isResigned: false }, ou_tom: { isFrozen: false, isResigned: true } },
+      accounts: {
+        ou_grace: { isFrozen: false, isResigned: false },
+        ou_ada: { isFrozen: false, isResigned: false },
+        ou_tom: { isFrozen: false, isResigned: true },
+        ou_fay: { isFrozen: true, isResigned: false },
+        ou_gus: { isFrozen: false, isResigned: true },
+      },
+      isFrozenWriteUnderWay: false,
       handovers: {},
       messages: [],
       messageIdsByUuid: {},
@@ -295,8 +328,54 @@ describe('lark-contact sandbox: state and seed', () => {
       { open_id: 'ou_grace', user_id: 'u-grace', union_id: 'on_grace', name: 'grace', email: 'grace@acme.test', mobile: grace.mobile, employee_no: 'N-grace', is_frozen: false, is_resigned: false },
       expect.objectContaining({ open_id: 'ou_ada', is_frozen: false }),
       expect.objectContaining({ open_id: 'ou_tom', is_resigned: true }),
+      expect.objectContaining({ open_id: 'ou_fay', is_frozen: true, is_resigned: false }),
+      expect.objectContaining({ open_id: 'ou_gus', is_frozen: false, is_resigned: true }),
     ]);
     await larkCall(s, token, 'PATCH', '/open-apis/contact/v3/users/ou_ada', { is_frozen: true });
     expect((await users()).items[1]).toMatchObject({ is_frozen: true });
+  });
+});
+
+describe('lark-contact sandbox: overlapping freezes', () => {
+  // The fake's is_frozen write waits on this: held until the test lets it finish.
+  const held: { ms: number; release: () => void }[] = [];
+  const startHolding = sandboxStarter(company, Date.UTC(2025, 2, 1, 9), {
+    sleep: (ms) => new Promise<void>((resolve) => held.push({ ms, release: resolve })),
+  });
+
+  it('fails an is_frozen change while another is being written, as a transaction conflict, and lets the first finish', async () => {
+    held.length = 0;
+    const s = await startHolding();
+    const token = await larkTenantToken(s);
+    const first = larkCall(s, token, 'PATCH', '/open-apis/contact/v3/users/ou_ada', { is_frozen: true });
+    await waitFor(() => held.length === 1, 'the first freeze to be under way');
+    expect(held[0]!.ms).toBe(IS_FROZEN_WRITE_MS);
+    const overlapping = await larkCall(s, token, 'PATCH', '/open-apis/contact/v3/users/ou_grace', { is_frozen: true });
+    expect(overlapping).toMatchObject({ status: 400, body: { code: SANDBOX_TRANSACTION_CONFLICT } });
+    expect(overlapping.body.msg).toContain('transaction conflict');
+    held[0]!.release();
+    expect(await first).toMatchObject({ status: 200, body: { data: { user: { status: { is_frozen: true } } } } });
+    expect((await getUser(s, token, 'ou_grace')).body.data?.user.status.is_frozen).toBe(false);
+  });
+});
+
+describe('lark-contact sandbox: the connector freezing', () => {
+  it('freezes concurrently asked accounts one at a time within the limit, and reports frozen and resigned ones as done', async () => {
+    // On the real clock: the connector's limiter and the fake's 1-a-second window count the same seconds.
+    const s = await createSandbox({ company });
+    try {
+      await s.app.listen({ port: 0, host: '127.0.0.1' });
+      const shared = actionContext(larkSandboxConnection('lark-contact', `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`));
+      const run = (input: unknown) => runAction(connector, 'user.suspend', input, shared) as Promise<Record<string, unknown>>;
+      const results = await Promise.all([run({ user_id: 'ou_ada' }), run({ user_id: 'ou_grace' }), run({ user_id: 'ou_fay' }), run({ user_id: 'ou_gus' })]);
+      expect(results).toMatchObject([
+        { user_id: 'ou_ada', is_frozen: true, already: false, resigned: false },
+        { user_id: 'ou_grace', is_frozen: true, already: false, resigned: false },
+        { user_id: 'ou_fay', is_frozen: true, already: true, resigned: false },
+        { user_id: 'ou_gus', is_frozen: false, already: true, resigned: true },
+      ]);
+    } finally {
+      await s.app.close();
+    }
   });
 });

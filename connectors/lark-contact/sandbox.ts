@@ -11,6 +11,10 @@ import { larkError, larkOk, larkRateLimit, requireTenantToken, type LarkDepartme
 
 /** Per API, app and tenant. Documented for im/v1/messages; assumed (Lark's common tier) for contact. */
 export const LIMIT_PER_SECOND = 50;
+/** Changes of is_frozen (and department_ids), per app: documented, 1 a second. */
+export const IS_FROZEN_PER_SECOND = 1;
+/** How long the fake's is_frozen write holds the app's directory transaction: a second write meanwhile conflicts. */
+export const IS_FROZEN_WRITE_MS = 50;
 export const LIMIT_PER_MINUTE = 1000;
 /** Messages to one user or chat per second (documented: 5 QPS). */
 export const RECEIVER_LIMIT_PER_SECOND = 5;
@@ -19,7 +23,6 @@ const UUID_WINDOW_MS = 60 * 60_000;
 const MESSAGE_BODY_LIMIT_BYTES = { text: 150 * 1024, post: 30 * 1024, interactive: 30 * 1024 } as const;
 const UUID_MAX_LENGTH = 50;
 
-/** Lark's platform code for a request that fails field validation. */
 /** What contact answers for a user outside the app's scope, unknown ids included. */
 const NO_USER_AUTHORITY = 41050;
 /**
@@ -27,6 +30,11 @@ const NO_USER_AUTHORITY = 41050;
  * this one is the sandbox's own, and clients must not rely on it (the connector reads back).
  */
 const SANDBOX_USER_STATE_CONFLICT = 41099;
+/**
+ * Lark documents that concurrent freezes can fail on a transaction conflict, not with which code:
+ * this one is the sandbox's own (HTTP 400, so clients do not retry it blindly: serialise instead).
+ */
+export const SANDBOX_TRANSACTION_CONFLICT = 41098;
 /** IM codes (from Lark's IM error table; not confirmed against its current pages). */
 const IM_INVALID_PARAMETER = 230001;
 const IM_NO_AVAILABILITY = 230013;
@@ -59,6 +67,8 @@ interface SentMessage {
 interface ContactState {
   /** By open id. */
   accounts: Record<string, AccountState>;
+  /** An is_frozen change is being written: another one now fails as Lark's overlapping freezes do. */
+  isFrozenWriteUnderWay: boolean;
   /** What a deletion handed over to whom (the acceptor fields as sent), by the leaver's open id. */
   handovers: Record<string, Record<string, unknown>>;
   messages: SentMessage[];
@@ -68,14 +78,19 @@ interface ContactState {
 function contactState(context: SandboxContext): ContactState {
   return context.state('lark-contact', () => {
     const accounts: Record<string, AccountState> = {};
-    for (const employee of context.company.employees) accounts[employee.openId] = { isFrozen: false, isResigned: employee.status === 'terminated' };
-    return { accounts, handovers: {}, messages: [], messageIdsByUuid: {} };
+    for (const employee of context.company.employees) accounts[employee.openId] = seededAccount(employee);
+    return { accounts, isFrozenWriteUnderWay: false, handovers: {}, messages: [], messageIdsByUuid: {} };
   });
+}
+
+/** A seeded person's account: resigned once CoreHR terminated them, or when IT removed it early; frozen where seeded so. */
+function seededAccount(employee: SeededEmployee): AccountState {
+  return { isFrozen: employee.accountFrozen === true, isResigned: employee.status === 'terminated' || employee.accountResigned === true };
 }
 
 function account(context: SandboxContext, employee: SeededEmployee): AccountState {
   const accounts = contactState(context).accounts;
-  return (accounts[employee.openId] ??= { isFrozen: false, isResigned: employee.status === 'terminated' });
+  return (accounts[employee.openId] ??= seededAccount(employee));
 }
 
 function idOf(employee: SeededEmployee, type: UserIdType): string {
@@ -204,7 +219,19 @@ function registerContact(app: Parameters<SandboxModule['register']>[0], context:
     }
     const state = account(context, employee);
     if (state.isResigned) return larkError(reply, 400, SANDBOX_USER_STATE_CONFLICT, `user ${request.params.user_id} is resigned; restore it before changing it`);
-    state.isFrozen = body.is_frozen;
+    // The lock is checked before the rate, so a test can tell overlapping freezes from too-quick ones.
+    const contact = contactState(context);
+    if (contact.isFrozenWriteUnderWay) {
+      return larkError(reply, 400, SANDBOX_TRANSACTION_CONFLICT, 'transaction conflict: another is_frozen change of this app is being written; change is_frozen one user at a time');
+    }
+    if (!larkRateLimit(context, reply, 'contact.user.is_frozen', IS_FROZEN_PER_SECOND, 1000)) return reply;
+    contact.isFrozenWriteUnderWay = true;
+    try {
+      await context.sleep(IS_FROZEN_WRITE_MS);
+      state.isFrozen = body.is_frozen;
+    } finally {
+      contact.isFrozenWriteUnderWay = false;
+    }
     return larkOk(reply, { user: userBody(context, employee, types.user, types.department) });
   });
 
@@ -348,12 +375,12 @@ const sandbox: SandboxModule = {
     return [
       {
         name: 'users',
-        title: 'Lark Contact users, the seeded employees (user.get, user.ids_by_email_or_mobile, user.suspend/delete/resurrect; message.send to an open_id or email)',
+        title: 'Lark Contact users, the seeded employees, some frozen or resigned already (user.get, user.ids_by_email_or_mobile, user.suspend/delete/resurrect; message.send to an open_id or email)',
         columns: ['open_id', 'user_id', 'name', 'email', 'mobile', 'is_frozen', 'is_resigned'],
         size: employees.length,
         item(index) {
           const e = employees[index]!;
-          const state = accounts[e.openId] ?? { isFrozen: false, isResigned: e.status === 'terminated' };
+          const state = accounts[e.openId] ?? seededAccount(e);
           return {
             open_id: e.openId,
             user_id: e.userId,

@@ -1,5 +1,6 @@
 import type { ActionContext } from '../../src/connector-kit/connector.js';
 import { VendorError } from '../../src/errors/index.js';
+import { KeyedSerialQueue } from '../lark-shared/keyed-serial-queue.js';
 import { larkClient } from '../lark-shared/lark-connection.js';
 import { requireAnswerObject } from '../lark-shared/lark-answer.js';
 
@@ -53,34 +54,87 @@ export async function userIdsByEmailOrMobile(input: IdsByEmailOrMobileInput, con
 interface FrozenOutput {
   user_id: string;
   is_frozen: boolean;
+  /** The account was already in the state asked for (suspend: frozen or resigned), so nothing was changed. */
+  already: boolean;
+  /** The account is resigned (deleted): it can no longer sign in, and Lark no longer changes is_frozen on it. */
+  resigned: boolean;
   user?: Record<string, unknown>;
 }
 
-/** PATCH is_frozen: setting a state, not toggling it, so a re-attempt changes nothing. */
-async function setFrozen(input: UserRef, isFrozen: boolean, context: ActionContext): Promise<FrozenOutput> {
-  const data = await larkClient(context).call({
-    method: 'PATCH',
-    path: userPath(input.user_id),
-    query: { user_id_type: input.user_id_type ?? 'open_id' },
-    body: { is_frozen: isFrozen },
-    signal: context.signal,
-  });
+/**
+ * Lark allows 1 change of is_frozen (or department_ids) a second per app, and fails freezes that
+ * overlap on a transaction conflict. Every change through this connection goes through one queue,
+ * one at a time, each after the app's 1 QPS limiter lets it (the limiter is keyed by app, so two
+ * connections to one app, or workers sharing limits in queue mode, count together).
+ */
+const FROZEN_WRITES = 'lark-contact:is-frozen-writes';
+export const IS_FROZEN_RATE = { limit: 1, perMs: 1000 } as const;
+
+function frozenWriteKey(context: ActionContext): string {
+  return `lark:${String(context.connection?.settings.appId)}:contact.user.is_frozen`;
+}
+
+function statusOf(user: Record<string, unknown>): { isFrozen: boolean; isResigned: boolean } {
+  const status = (user.status ?? {}) as { is_frozen?: unknown; is_resigned?: unknown };
+  return { isFrozen: status.is_frozen === true, isResigned: status.is_resigned === true };
+}
+
+/** PATCH is_frozen, serialised and rate-limited per app: setting a state, not toggling it, so a re-attempt changes nothing. */
+async function patchFrozen(input: UserRef, isFrozen: boolean, context: ActionContext): Promise<Record<string, unknown> | undefined> {
+  const client = larkClient(context);
+  const writes = context.resources.get(FROZEN_WRITES, () => new KeyedSerialQueue());
+  const limiter = context.resources.rateLimiter(IS_FROZEN_RATE);
+  const key = frozenWriteKey(context);
+  const data = await writes.run(
+    key,
+    async () => {
+      await limiter.acquire(key, context.signal);
+      return client.call({
+        method: 'PATCH',
+        path: userPath(input.user_id),
+        query: { user_id_type: input.user_id_type ?? 'open_id' },
+        body: { is_frozen: isFrozen },
+        signal: context.signal,
+      });
+    },
+    context.signal,
+  );
   const user = data.user;
-  return {
-    user_id: input.user_id,
-    is_frozen: isFrozen,
-    ...(typeof user === 'object' && user !== null ? { user: user as Record<string, unknown> } : {}),
-  };
+  return typeof user === 'object' && user !== null ? (user as Record<string, unknown>) : undefined;
 }
 
-/** PATCH /open-apis/contact/v3/users/:user_id { is_frozen: true } */
-export function suspendUser(input: UserRef, context: ActionContext): Promise<FrozenOutput> {
-  return setFrozen(input, true, context);
+/**
+ * PATCH /open-apis/contact/v3/users/:user_id { is_frozen: true }, after reading the user: an
+ * account frozen already, or resigned (Lark resigns it when the offboarding takes effect), is the
+ * freeze done, and is not written again. A refused write is read back the same way, for the
+ * account that changed in between.
+ */
+export async function suspendUser(input: UserRef, context: ActionContext): Promise<FrozenOutput> {
+  const before = (await getUser(input, context)).user;
+  const done = doneAlready(input, before);
+  if (done) return done;
+  try {
+    const user = await patchFrozen(input, true, context);
+    return { user_id: input.user_id, is_frozen: true, already: false, resigned: false, ...(user ? { user } : {}) };
+  } catch (err) {
+    if (!(err instanceof VendorError) || err.category !== 'client') throw err;
+    const after = doneAlready(input, (await getUser(input, context)).user);
+    if (!after) throw err;
+    context.log.info({ vendorCode: err.vendorCode, resigned: after.resigned }, 'lark refused the freeze, but the account is frozen or resigned already');
+    return after;
+  }
 }
 
-/** PATCH /open-apis/contact/v3/users/:user_id { is_frozen: false } */
-export function resumeUser(input: UserRef, context: ActionContext): Promise<FrozenOutput> {
-  return setFrozen(input, false, context);
+function doneAlready(input: UserRef, user: Record<string, unknown>): FrozenOutput | undefined {
+  const { isFrozen, isResigned } = statusOf(user);
+  if (!isFrozen && !isResigned) return undefined;
+  return { user_id: input.user_id, is_frozen: isFrozen, already: true, resigned: isResigned, user };
+}
+
+/** PATCH /open-apis/contact/v3/users/:user_id { is_frozen: false }, through the same queue and limit as freezes. */
+export async function resumeUser(input: UserRef, context: ActionContext): Promise<FrozenOutput> {
+  const user = await patchFrozen(input, false, context);
+  return { user_id: input.user_id, is_frozen: false, already: false, resigned: false, ...(user ? { user } : {}) };
 }
 
 export interface DeleteUserInput extends UserRef {

@@ -3,6 +3,7 @@ import { larkCheck, larkWebhook } from '../lark-shared/lark-connection.js';
 import { batchGetDepartments, searchDepartments } from './actions/departments.js';
 import { batchGetEmployees, searchEmployees } from './actions/employees.js';
 import { searchJobChanges } from './actions/job-changes.js';
+import { batchGetLocations, searchTimeZones } from './actions/locations.js';
 import { searchOffboardings } from './actions/offboardings.js';
 import { completePreHire, createPreHire, deletePreHire, getPreHire, queryPreHires, searchPreHires, withdrawPreHire } from './actions/pre-hires.js';
 import manifest from './manifest.json' with { type: 'json' };
@@ -23,6 +24,8 @@ export default defineConnector({
     'department.search': searchDepartments,
     'offboarding.search': searchOffboardings,
     'job_change.search': searchJobChanges,
+    'location.batch_get': batchGetLocations,
+    'time_zone.search': searchTimeZones,
   },
   // One Lark app pushes every product's events to one URL: every lark-* connector shares this verifier.
   webhook: larkWebhook,

@@ -70,7 +70,7 @@ const cases: CoreHrCase[] = [
     input: createInput,
     request: { method: 'POST', path: PRE_HIRES, body: { ...createInput, out_biz_id: TEST_IDEMPOTENCY_KEY } },
     data: { pre_hire_id: 'ph-1' },
-    output: { pre_hire_id: 'ph-1' },
+    output: { pre_hire_id: 'ph-1', out_biz_id: TEST_IDEMPOTENCY_KEY },
   },
   {
     action: 'pre_hire.get',
@@ -157,6 +157,25 @@ const cases: CoreHrCase[] = [
     { statuses: ['Approved'], offboarding_date_start: '2025-01-01' },
     (n) => ({ offboarding_id: `off-${n}`, status: 'Approved', offboarding_info: { employment_id: `emp-${n}`, offboarding_date: '2025-02-28' } }),
   ),
+  {
+    action: 'location.batch_get',
+    input: { location_ids: ['loc-sf', 'loc-akl'] },
+    request: { method: 'POST', path: '/open-apis/corehr/v2/locations/batch_get', body: { location_ids: ['loc-sf', 'loc-akl'] } },
+    data: { items: [{ location_id: 'loc-sf', time_zone_id: 'tz-la', hiberarchy_common: { name: [{ lang: 'en-US', value: 'San Francisco' }], active: true } }] },
+    output: { items: [{ location_id: 'loc-sf', time_zone_id: 'tz-la', hiberarchy_common: { name: [{ lang: 'en-US', value: 'San Francisco' }], active: true } }] },
+  },
+  {
+    action: 'time_zone.search',
+    input: { time_zone_id_list: ['tz-la'], status_list: [1], page_size: 50 },
+    request: { method: 'POST', path: '/open-apis/corehr/v2/basic_info/time_zones/search', query: { page_size: '50' }, body: { time_zone_id_list: ['tz-la'], status_list: [1] } },
+    data: { items: [{ time_zone_id: 'tz-la', time_zone_code: 'America/Los_Angeles', utc_offset: '-480', status: 1 }], has_more: false },
+    output: { items: [{ time_zone_id: 'tz-la', time_zone_code: 'America/Los_Angeles', utc_offset: '-480', status: 1 }], has_more: false },
+    pages: {
+      path: '/open-apis/corehr/v2/basic_info/time_zones/search',
+      filters: { time_zone_id_list: ['tz-la', 'tz-sh', 'tz-akl', 'tz-ny', 'tz-ldn'] },
+      item: (n) => ({ time_zone_id: `tz-${n}`, time_zone_code: 'UTC', status: 1 }),
+    },
+  },
   searchCase('job_change.search', '/open-apis/corehr/v2/job_changes/search', { statuses: ['Approved', 'Transformed'], employment_ids: ['emp-1'] }, (n) => ({
     job_change_id: `jc-${n}`,
     employment_id: 'emp-1',
@@ -226,8 +245,17 @@ describe('lark-corehr connector', () => {
       const request: ExpectedLarkRequest = { method: 'POST', path: PRE_HIRES, body: { ...createInput, out_biz_id: TEST_IDEMPOTENCY_KEY } };
       lark.expectRequest(request, 't-first').reply(200, ok({ pre_hire_id: 'ph-1' }));
       lark.expectRequest(request, 't-first').reply(200, ok({ pre_hire_id: 'ph-1' }));
-      expect(await lark.run('pre_hire.create', createInput, context)).toEqual({ pre_hire_id: 'ph-1' });
-      expect(await lark.run('pre_hire.create', createInput, { ...context, attempt: 2 })).toEqual({ pre_hire_id: 'ph-1' });
+      expect(await lark.run('pre_hire.create', createInput, context)).toEqual({ pre_hire_id: 'ph-1', out_biz_id: TEST_IDEMPOTENCY_KEY });
+      expect(await lark.run('pre_hire.create', createInput, { ...context, attempt: 2 })).toEqual({ pre_hire_id: 'ph-1', out_biz_id: TEST_IDEMPOTENCY_KEY });
+    });
+
+    it('sends the out_biz_id a flow derived from the hire instead, so a second run for the same hire gets the same pre-hire', async () => {
+      const { context } = lark.appWithToken('t-first');
+      const request: ExpectedLarkRequest = { method: 'POST', path: PRE_HIRES, body: { ...createInput, out_biz_id: 'hire-application-app-42' } };
+      lark.expectRequest(request, 't-first').times(2).reply(200, ok({ pre_hire_id: 'ph-1' }));
+      const input = { ...createInput, out_biz_id: 'hire-application-app-42' };
+      expect(await lark.run('pre_hire.create', input, context)).toEqual({ pre_hire_id: 'ph-1', out_biz_id: 'hire-application-app-42' });
+      expect(await lark.run('pre_hire.create', input, { ...context, idempotencyKey: 'another-run' })).toEqual({ pre_hire_id: 'ph-1', out_biz_id: 'hire-application-app-42' });
     });
 
     it('fails as a server error when Lark accepts a create without a pre_hire_id', async () => {

@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxContext, SandboxModule } from '../../src/sandbox/sandbox-context.js';
 import type { SeededCompany, SeededDepartment, SeededEmployee } from '../../src/sandbox/seed-company.js';
 import { checkPageSize, larkError, larkOk, larkRateLimit, page, requireTenantToken, FIELD_VALIDATION_FAILED } from '../lark-shared/lark-sandbox.js';
+import { registerLocations } from './sandbox-locations.js';
+import { registerOffboardings, seededOffboardings, type FakeOffboarding } from './sandbox-offboardings.js';
 
 /**
  * Lark's common tier is 50/s per API, app and tenant. employees/search and batch_get are 100/min
@@ -15,14 +17,13 @@ const PRE_HIRE_QUERY_MAX = 10;
 const BATCH_GET_MAX = 100;
 /** CoreHR's documented "param is invalid"; the fake answers it for an unknown pre-hire or one whose status forbids the call. */
 export const COREHR_INVALID_PARAM = 1160001;
-/** Lark's gateway answer to a request that breaks a documented limit. */
 
 type OnboardingStatus = 'preboarding' | 'day_one' | 'completed' | 'withdrawn' | 'deleted';
-type Body = Record<string, unknown>;
-type UserIdType = 'open_id' | 'union_id' | 'user_id' | 'people_corehr_id';
+export type Body = Record<string, unknown>;
+export type UserIdType = 'open_id' | 'union_id' | 'user_id' | 'people_corehr_id';
 type DepartmentIdType = 'open_department_id' | 'department_id' | 'people_corehr_department_id';
 
-interface IdTypes {
+export interface IdTypes {
   user: UserIdType;
   department: DepartmentIdType;
 }
@@ -40,16 +41,16 @@ interface FakePreHire {
 }
 
 /** A seeded employee, or one a completed pre-hire became. */
-interface FakeEmployee extends SeededEmployee {
+export interface FakeEmployee extends SeededEmployee {
   preHireId?: string;
   atsApplicationId?: string;
 }
 
-/** The fake's state at GET /_sandbox/state. Offboardings and job changes are kept in Lark's search-answer shape. */
+/** The fake's state at GET /_sandbox/state. Job changes are kept in Lark's search-answer shape. */
 export interface CoreHrSandboxState {
   preHires: FakePreHire[];
   employees: FakeEmployee[];
-  offboardings: Body[];
+  offboardings: FakeOffboarding[];
   jobChanges: Body[];
   /** Last number used for a generated id; ids are deterministic per sandbox. */
   lastId: number;
@@ -59,22 +60,26 @@ export function coreHrState(context: SandboxContext): CoreHrSandboxState {
   return context.state<CoreHrSandboxState>('lark-corehr', () => ({
     preHires: [],
     employees: context.company.employees.map((employee) => ({ ...employee })),
-    offboardings: [],
+    offboardings: seededOffboardings(context),
     jobChanges: [],
     lastId: 0,
   }));
 }
 
-type Handler = (request: { body: Body; query: Body; params: Body }, reply: FastifyReply, state: CoreHrSandboxState) => FastifyReply;
+type Handler = (request: { body: Body; query: Body; params: Body }, reply: FastifyReply, state: CoreHrSandboxState) => FastifyReply | Promise<FastifyReply>;
 
-/** Every CoreHR route: tenant token, then the per-API rate limit, then the handler. */
-function route(app: FastifyInstance, context: SandboxContext, method: 'POST' | 'DELETE', url: string, handler: Handler): void {
+/**
+ * Every CoreHR route: tenant token, then the per-API rate limit (and the API's own per-minute
+ * limit where Lark documents a lower one), then the handler.
+ */
+export function route(app: FastifyInstance, context: SandboxContext, method: 'POST' | 'DELETE', url: string, handler: Handler, perMinute?: number): void {
   app.route({
     method,
     url,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       if (!requireTenantToken(context, request, reply)) return reply;
       if (!larkRateLimit(context, reply, `${method} ${url}`, COREHR_REQUESTS_PER_SECOND, 1000)) return reply;
+      if (perMinute !== undefined && !larkRateLimit(context, reply, `${method} ${url}.per-minute`, perMinute, 60_000)) return reply;
       return handler({ body: asBody(request.body), query: asBody(request.query), params: asBody(request.params) }, reply, coreHrState(context));
     },
   });
@@ -306,21 +311,8 @@ const sandbox: SandboxModule = {
       return larkOk(reply, pageOf(found, pageSize, query.page_token, (d) => departmentView(d, state, types)));
     });
 
-    route(app, context, 'POST', '/open-apis/corehr/v1/offboardings/search', ({ body, query }, reply, state) => {
-      const pageSize = idTypes(query, reply) && checkPageSize(reply, query.page_size, SEARCH_PAGE_MAX);
-      if (pageSize === undefined) return reply;
-      const employments = stringList(body.employment_ids);
-      const statuses = stringList(body.statuses);
-      const found = state.offboardings.filter((o) => {
-        const info = asBody(o.offboarding_info);
-        return (
-          (employments.length === 0 || employments.includes(String(info.employment_id))) &&
-          (statuses.length === 0 || statuses.includes(String(o.status))) &&
-          within(optionalString(info.offboarding_date), body.offboarding_date_start, body.offboarding_date_end)
-        );
-      });
-      return larkOk(reply, page(found, pageSize, query.page_token));
-    });
+    registerOffboardings(app, context);
+    registerLocations(app, context);
 
     route(app, context, 'POST', '/open-apis/corehr/v2/job_changes/search', ({ body, query }, reply, state) => {
       const pageSize = idTypes(query, reply) && checkPageSize(reply, query.page_size, SEARCH_PAGE_MAX);
@@ -374,7 +366,7 @@ function preHireView(p: FakePreHire, types: IdTypes): Body {
 }
 
 /** The user_id_type / department_id_type of a request, or undefined after answering Lark's validation error. */
-function idTypes(query: Body, reply: FastifyReply): IdTypes | undefined {
+export function idTypes(query: Body, reply: FastifyReply): IdTypes | undefined {
   const user = query.user_id_type ?? 'open_id';
   const department = query.department_id_type ?? 'open_department_id';
   if (user !== 'open_id' && user !== 'union_id' && user !== 'user_id' && user !== 'people_corehr_id') {
@@ -389,7 +381,7 @@ function idTypes(query: Body, reply: FastifyReply): IdTypes | undefined {
 }
 
 /** Lark expresses employment ids, as every person id, in the requested user_id_type (open_id by default). */
-function personId(e: SeededEmployee, userIdType: UserIdType): string {
+export function personId(e: SeededEmployee, userIdType: UserIdType): string {
   switch (userIdType) {
     case 'user_id':
       return e.userId;
@@ -408,7 +400,7 @@ function departmentIdOf(seededId: string, type: DepartmentIdType): string {
 }
 
 /** Flows pass on department ids as another Lark API gave them: either form names the same department. */
-function seededDepartmentId(id: string): string {
+export function seededDepartmentId(id: string): string {
   return id.startsWith('od-') ? id.slice(3) : id;
 }
 
@@ -419,7 +411,7 @@ function personIdOf(e: SeededEmployee): string {
 /** Employees by every id they have, kept beside the state (which must stay plain JSON) and rebuilt when it grows. */
 const employeeIndexes = new WeakMap<CoreHrSandboxState, { size: number; byId: Map<string, FakeEmployee> }>();
 
-function employeeById(state: CoreHrSandboxState, id: string): FakeEmployee | undefined {
+export function employeeById(state: CoreHrSandboxState, id: string): FakeEmployee | undefined {
   let index = employeeIndexes.get(state);
   if (index?.size !== state.employees.length) {
     const byId = new Map<string, FakeEmployee>();
@@ -504,12 +496,12 @@ function employeeFrom(p: FakePreHire, state: CoreHrSandboxState, company: Seeded
 }
 
 /** Lark ids are 19-digit numbers; these count up from a fixed base, so a sandbox run is reproducible. */
-function nextId(state: CoreHrSandboxState): string {
+export function nextId(state: CoreHrSandboxState): string {
   state.lastId += 1;
   return String(7_400_000_000_000_000_000n + BigInt(state.lastId));
 }
 
-function hex(id: string, purpose: string): string {
+export function hex(id: string, purpose: string): string {
   return createHash('sha256').update(`${purpose}:${id}`).digest('hex');
 }
 
@@ -521,16 +513,16 @@ function onboarding(p: FakePreHire): boolean {
   return p.onboarding_status === 'preboarding' || p.onboarding_status === 'day_one';
 }
 
-function invalid(reply: FastifyReply, why: string): FastifyReply {
+export function invalid(reply: FastifyReply, why: string): FastifyReply {
   return larkError(reply, 400, COREHR_INVALID_PARAM, `param is invalid: ${why}`);
 }
 
-function tooMany(reply: FastifyReply, field: string, max: number): FastifyReply {
+export function tooMany(reply: FastifyReply, field: string, max: number): FastifyReply {
   return larkError(reply, 400, FIELD_VALIDATION_FAILED, `field validation failed: ${field} takes at most ${max} values`);
 }
 
 /** Dates as Lark writes them (YYYY-MM-DD) order as strings. */
-function within(value: string | undefined, start: unknown, end: unknown): boolean {
+export function within(value: string | undefined, start: unknown, end: unknown): boolean {
   if (typeof start === 'string' && (value === undefined || value < start)) return false;
   if (typeof end === 'string' && (value === undefined || value > end)) return false;
   return true;
@@ -540,18 +532,18 @@ function pick(source: Body, keys: string[]): Body {
   return Object.fromEntries(keys.filter((k) => source[k] !== undefined).map((k) => [k, source[k]]));
 }
 
-function isBody(value: unknown): value is Body {
+export function isBody(value: unknown): value is Body {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function asBody(value: unknown): Body {
+export function asBody(value: unknown): Body {
   return isBody(value) ? value : {};
 }
 
-function stringList(value: unknown): string[] {
+export function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-function optionalString(value: unknown): string | undefined {
+export function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -228,6 +228,10 @@ describe('cross-check with the official Lark SDK (@larksuiteoapi/node-sdk)', () 
         throw new Error('delivery needs no state');
       },
       allow: () => true,
+      emit: () => {
+        throw new Error('delivery emits nothing itself');
+      },
+      sleep: async () => undefined,
     };
   }
 

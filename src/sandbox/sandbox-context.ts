@@ -36,6 +36,15 @@ export interface SandboxContext {
   state<T extends object>(connectorId: string, init: () => T): T;
   /** Per (connector, api) limit: false means answer 429. Limits come from the connector's own rules. */
   allow(key: string, limit: number, perMs: number): boolean;
+  /**
+   * Pushes an event the way the vendor would after a change a fake made (an offboarding
+   * submitted, approved): built by the connector's (or its vendor's shared) `delivery`, queued
+   * and sent in order to the target set by `POST /_sandbox/emission`, never holding up the call
+   * that caused it. Without a target it is only recorded, at `GET /_sandbox/emission`.
+   */
+  emit(connectorId: string, event: { type: string; payload: Record<string, unknown> }): void;
+  /** Waits as long as the fake's work takes (a vendor write holding a lock); tests inject their own, so nothing waits on a real timer. */
+  sleep(ms: number): Promise<void>;
 }
 
 /** A webhook delivery a fake builds when asked to emit an event: signed/encrypted as the vendor does. */

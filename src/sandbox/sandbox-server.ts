@@ -8,6 +8,7 @@ import { compileSchema } from '../schemas.js';
 import { refuseNonLoopback, sendDelivery } from './event-emission.js';
 import { addFaultHook, faultsBodySchema } from './fault-injection.js';
 import type { SandboxContext, SandboxCredentials, SandboxFaults, SandboxModule, VendorFaultAnswers } from './sandbox-context.js';
+import { SandboxEmission } from './sandbox-emission.js';
 import { companySummary, resetInPlace, stateToJson } from './sandbox-state.js';
 import { parseSeedQuery, SEED_MAX_LIMIT, seedSectionPage, seedSections, seedSummary } from './seed-listing.js';
 import type { SeededCompany } from './seed-company.js';
@@ -30,7 +31,7 @@ export interface SandboxOptions {
   now?: () => number;
   /** Draws for the error-rate fault (default Math.random). */
   random?: () => number;
-  /** Waits out the latency fault (default a real timer); tests record the wait instead. */
+  /** Waits out the latency fault and the fakes' own work (default a real timer); tests record or hold the wait instead. */
   sleep?: (ms: number) => Promise<void>;
   /**
    * Enforce each vendor's rate limits (default true). Benchmarks turn them off to measure
@@ -43,6 +44,8 @@ export interface Sandbox {
   app: FastifyInstance;
   context: SandboxContext;
   modules: Map<string, SandboxModule>;
+  /** The events fakes pushed on their own, and where they went. */
+  emission: SandboxEmission;
   /** What `POST /_sandbox/reset` does: the seeded company back, every fake's state re-initialised, faults off. */
   reset(): void;
 }
@@ -62,6 +65,13 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const now = options.now ?? Date.now;
   const faults: SandboxFaults = { errorRate: 0, latencyMs: 0, burst429: 0 };
   const pristineCompany = options.company;
+  const sleepFor = options.sleep ?? ((ms: number) => sleep(ms));
+  const modules = new Map<string, SandboxModule>();
+  const emission = new SandboxEmission((connector, event) => {
+    const module = deliveringModule(modules, connector);
+    if (!module?.delivery) throw new Error(`connector ${JSON.stringify(connector)} has no event delivery`);
+    return module.delivery(context, event);
+  }, now);
   const context: SandboxContext = {
     credentials: options.credentials ?? DEFAULT_SANDBOX_CREDENTIALS,
     tokenTtlSeconds: options.tokenTtlSeconds ?? 7200,
@@ -90,18 +100,22 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
       window.count++;
       return window.count <= limit;
     },
+    emit(connectorId, event) {
+      emission.emit(connectorId, event);
+    },
+    sleep: sleepFor,
   };
   const reset = () => {
     context.company = structuredClone(pristineCompany);
     for (const [id, state] of states) resetInPlace(state, inits.get(id)!());
     windows.clear();
+    emission.clear();
     Object.assign(faults, { errorRate: 0, latencyMs: 0, burst429: 0 });
   };
 
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
   const faultAnswers: VendorFaultAnswers[] = [];
-  addFaultHook(app, { faults, answers: faultAnswers, random: options.random ?? Math.random, sleep: options.sleep ?? ((ms) => sleep(ms)) });
-  const modules = new Map<string, SandboxModule>();
+  addFaultHook(app, { faults, answers: faultAnswers, random: options.random ?? Math.random, sleep: sleepFor });
   const ids = existsSync(connectorsDir) ? readdirSync(connectorsDir).sort() : [];
   for (const id of ids) {
     const file = join(connectorsDir, id, sandboxFile);
@@ -112,8 +126,8 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     await module.default.register(app, context);
     module.default.state?.(context);
   }
-  await app.register(async (scope) => registerControlRoutes(scope, { context, modules, states, reset }), { prefix: '/_sandbox' });
-  return { app, context, modules, reset };
+  await app.register(async (scope) => registerControlRoutes(scope, { context, modules, emission, states, reset }), { prefix: '/_sandbox' });
+  return { app, context, modules, emission, reset };
 }
 
 const seedQuerySchema = {
@@ -148,12 +162,25 @@ const eventBodySchema: JSONSchemaType<EventRequest> = {
   },
 };
 
+interface EmissionRequest {
+  target: string | null;
+}
+
+const emissionBodySchema = {
+  type: 'object',
+  required: ['target'],
+  additionalProperties: false,
+  properties: {
+    target: { type: ['string', 'null'], minLength: 1, description: 'Webhook URL on this machine the fakes push their events to; null stops pushing.' },
+  },
+} as const;
+
 /**
  * The control API. Its own scope: a strict validator (no coercion, unknown fields rejected) and
  * error answers of its own, whatever a fake configures on the root app.
  */
 function registerControlRoutes(scope: FastifyInstance, sandbox: Omit<Sandbox, 'app'> & { states: Map<string, object> }): void {
-  const { context, modules, states, reset } = sandbox;
+  const { context, modules, emission, states, reset } = sandbox;
   scope.setValidatorCompiler(({ schema }) => compileSchema(schema));
   scope.setSchemaErrorFormatter((errors, dataVar) => new Error(errors.map((error) => describeValidationError(error, dataVar)).join('; ')));
   scope.setErrorHandler((error: FastifyError, _request, reply) => reply.code(error.statusCode ?? 500).send({ error: error.message }));
@@ -185,6 +212,14 @@ function registerControlRoutes(scope: FastifyInstance, sandbox: Omit<Sandbox, 'a
     const body = (request.body ?? {}) as Partial<SandboxFaults>;
     Object.assign(context.faults, { errorRate: body.errorRate ?? 0, latencyMs: body.latencyMs ?? 0, burst429: body.burst429 ?? 0 });
     return context.faults;
+  });
+
+  scope.get('/emission', async () => ({ target: emission.target ?? null, events: emission.log() }));
+  scope.post('/emission', { schema: { body: emissionBodySchema } }, async (request, reply) => {
+    const { target } = request.body as EmissionRequest;
+    const refusal = await emission.setTarget(target ?? undefined);
+    if (refusal) return reply.code(400).send({ error: refusal });
+    return { target: emission.target ?? null, events: emission.log() };
   });
 
   scope.post('/reset', async () => {

@@ -56,6 +56,8 @@ const seededCompanySchema: JSONSchemaType<SeededCompany> = {
           workLocationId: id,
           hireDate: isoDate,
           status: { type: 'string', enum: ['hired', 'terminated'] },
+          accountFrozen: { type: 'boolean', nullable: true },
+          accountResigned: { type: 'boolean', nullable: true },
         },
       },
     },
@@ -86,6 +88,23 @@ const seededCompanySchema: JSONSchemaType<SeededCompany> = {
             additionalProperties: false,
             properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$' }, basic: { type: 'number', minimum: 0 } },
           },
+        },
+      },
+    },
+    offboardings: {
+      type: 'array',
+      nullable: true,
+      items: {
+        type: 'object',
+        required: ['offboardingId', 'employmentId', 'status', 'leavingInDays', 'reasonId', 'retainAccount'],
+        additionalProperties: false,
+        properties: {
+          offboardingId: id,
+          employmentId: id,
+          status: { type: 'string', enum: ['Approving', 'Approved', 'Rejected', 'Withdrawn', 'NoNeedApproval'] },
+          leavingInDays: { type: 'integer', minimum: -3650, maximum: 3650 },
+          reasonId: id,
+          retainAccount: { type: 'boolean' },
         },
       },
     },
@@ -179,14 +198,24 @@ function referenceProblems(company: SeededCompany): string[] {
     refer(departmentIds, offer.departmentId, `/offers/${i}/departmentId`, 'department');
     refer(employmentIds, offer.leaderEmploymentId, `/offers/${i}/leaderEmploymentId`, 'employee');
   });
+  const offboardings = company.offboardings ?? [];
+  indexIds(offboardings, (offboarding) => offboarding.offboardingId, '/offboardings');
+  const terminated = new Set(company.employees.filter((e) => e.status === 'terminated').map((e) => e.employmentId));
+  offboardings.forEach((offboarding, i) => {
+    refer(employmentIds, offboarding.employmentId, `/offboardings/${i}/employmentId`, 'employee');
+    if (terminated.has(offboarding.employmentId)) {
+      problems.push(`/offboardings/${i}/employmentId  ${JSON.stringify(offboarding.employmentId)} is terminated: an offboarding that took effect is not seeded`);
+    }
+  });
   return problems;
 }
 
 /** The schema lets optional ids be null (JSON has no undefined); the type says absent. */
 function withoutNulls(company: SeededCompany): SeededCompany {
+  if ((company.offboardings as unknown) === null) delete company.offboardings;
   const optional = [
     [company.departments, ['parentId', 'leaderEmploymentId']],
-    [company.employees, ['managerEmploymentId']],
+    [company.employees, ['managerEmploymentId', 'accountFrozen', 'accountResigned']],
   ] as const;
   for (const [items, keys] of optional) {
     for (const item of items) {

@@ -2,7 +2,8 @@ import { SeededRandom } from './seeded-random.js';
 
 /**
  * A deterministic fictional company for the sandbox: departments, employees with managers and
- * work locations in several time zones, and open offers. Vendor fakes map it to their own shapes.
+ * work locations in several time zones, open offers and offboardings. Vendor fakes map it to their
+ * own shapes.
  */
 export interface WorkLocation {
   id: string;
@@ -32,6 +33,31 @@ export interface SeededEmployee {
   workLocationId: string;
   hireDate: string;
   status: 'hired' | 'terminated';
+  /** The Lark account is suspended already (status.is_frozen), e.g. someone froze it by hand before an offboarding's moment. */
+  accountFrozen?: boolean;
+  /**
+   * The Lark account is resigned (deleted) although CoreHR still employs the person: IT removed it
+   * early. An account of a terminated employee is resigned anyway.
+   */
+  accountResigned?: boolean;
+}
+
+/** CoreHR offboarding statuses a seeded offboarding can have (offboardings/search names); one that took effect would be a terminated employee. */
+export type SeededOffboardingStatus = 'Approving' | 'Approved' | 'Rejected' | 'Withdrawn' | 'NoNeedApproval';
+
+export interface SeededOffboarding {
+  offboardingId: string;
+  employmentId: string;
+  status: SeededOffboardingStatus;
+  /**
+   * The leaving date as days after "today" in the employee's work-location time zone, by the
+   * sandbox clock: the fake dates it when it starts, so "leaves in 2 days" holds on any day.
+   */
+  leavingInDays: number;
+  /** offboarding_reason_unique_identifier, as Lark's reason list names it. */
+  reasonId: string;
+  /** Keep the Lark account when the offboarding takes effect. */
+  retainAccount: boolean;
 }
 
 export interface SeededOffer {
@@ -56,6 +82,8 @@ export interface SeededCompany {
   departments: SeededDepartment[];
   employees: SeededEmployee[];
   offers: SeededOffer[];
+  /** Absent in seed files written before offboardings were seeded: none then. */
+  offboardings?: SeededOffboarding[];
 }
 
 export interface SeedCompanyOptions {
@@ -135,6 +163,26 @@ const EN_FAMILY = [
   'Hill', 'Campbell', 'Mitchell', 'Roberts', 'Carter', 'Phillips', 'Evans', 'Turner', 'Patel', 'Singh', 'Ngata', 'Tan', 'Lim', 'Wong',
 ];
 
+/**
+ * The seeded offboardings, in order: whom (a time zone when the company has someone there), how
+ * it stands and when they leave. The approved ones leave within days, across the date line, for
+ * the scheduled-deactivation flow and its nightly reconciliation; the others must be left alone.
+ */
+const OFFBOARDING_PLANS: { timeZone?: string; status: SeededOffboardingStatus; leavingInDays: number; account?: 'frozen' | 'resigned' }[] = [
+  { timeZone: 'America/Los_Angeles', status: 'Approved', leavingInDays: 1 },
+  { timeZone: 'Asia/Shanghai', status: 'Approved', leavingInDays: 2 },
+  { timeZone: 'Pacific/Auckland', status: 'Approved', leavingInDays: 3 },
+  { timeZone: 'America/New_York', status: 'NoNeedApproval', leavingInDays: 4 },
+  { timeZone: 'Europe/London', status: 'Approved', leavingInDays: 5, account: 'frozen' },
+  { timeZone: 'Asia/Singapore', status: 'Approved', leavingInDays: 2, account: 'resigned' },
+  { status: 'Approving', leavingInDays: 14 },
+  { status: 'Withdrawn', leavingInDays: 3 },
+  { status: 'Rejected', leavingInDays: 6 },
+];
+const OFFBOARDING_REASONS = ['reason_for_offboarding_option1', 'reason_for_offboarding_option4', 'reason_for_offboarding_option8'];
+/** Accounts frozen for reasons of their own (leave, an investigation), beside the offboardings'. */
+const OTHER_FROZEN_ACCOUNTS = 2;
+
 /** Offer statuses drawn for offers after the first two (7 accepted, 6 sent, 4 approved, 2 in approval, 8 declined). */
 const OFFER_STATUS_WEIGHTS: [number, number][] = [[7, 40], [6, 25], [4, 15], [2, 15], [8, 5]];
 
@@ -144,8 +192,9 @@ const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
  * A fictional company of `employees` people: a department tree (root, divisions, teams, squads)
  * with a leader in every department, each employee's manager being the nearest leader above
  * them; work locations in seven time zones; Lark-format ids (open_id `ou_…`, union_id `on_…`,
- * short user_id, 19-digit CoreHR ids); and open offers, the first accepted (status 7) and the
- * second declined (8). Names, e-mail addresses (on `.example` domains) and mobiles are made up.
+ * short user_id, 19-digit CoreHR ids); open offers, the first accepted (status 7) and the
+ * second declined (8); and offboardings (OFFBOARDING_PLANS), with a few Lark accounts frozen or
+ * resigned already. Names, e-mail addresses (on `.example` domains) and mobiles are made up.
  */
 export function seedCompany(options: SeedCompanyOptions): SeededCompany {
   const size = options.employees;
@@ -248,7 +297,44 @@ export function seedCompany(options: SeedCompanyOptions): SeededCompany {
     });
   }
 
-  return { name: companyName, workLocations, departments: drafts.map((draft) => draft.department), employees, offers };
+  // Drawn after everything above, so adding offboardings changed no one's ids, names or offers.
+  const offboardings = seedOffboardings(random, ids, employees, drafts.map((draft) => draft.department), workLocations);
+
+  return { name: companyName, workLocations, departments: drafts.map((draft) => draft.department), employees, offers, offboardings };
+}
+
+function seedOffboardings(random: SeededRandom, ids: IdFactory, employees: SeededEmployee[], departments: SeededDepartment[], workLocations: WorkLocation[]): SeededOffboarding[] {
+  const leaders = new Set(departments.map((d) => d.leaderEmploymentId));
+  const zoneOf = new Map(workLocations.map((l) => [l.id, l.timeZone]));
+  const free = employees.filter((e) => e.status === 'hired' && !leaders.has(e.employmentId));
+  const take = (timeZone: string | undefined): SeededEmployee | undefined => {
+    const inZone = timeZone === undefined ? [] : free.filter((e) => zoneOf.get(e.workLocationId) === timeZone);
+    const pool = inZone.length > 0 ? inZone : free;
+    if (pool.length === 0) return undefined;
+    const chosen = random.pick(pool);
+    free.splice(free.indexOf(chosen), 1);
+    return chosen;
+  };
+  const offboardings: SeededOffboarding[] = [];
+  for (const plan of OFFBOARDING_PLANS) {
+    const leaver = take(plan.timeZone);
+    if (!leaver) break;
+    if (plan.account === 'frozen') leaver.accountFrozen = true;
+    if (plan.account === 'resigned') leaver.accountResigned = true;
+    offboardings.push({
+      offboardingId: ids.numeric(),
+      employmentId: leaver.employmentId,
+      status: plan.status,
+      leavingInDays: plan.leavingInDays,
+      reasonId: random.pick(OFFBOARDING_REASONS),
+      retainAccount: false,
+    });
+  }
+  for (let i = 0; i < OTHER_FROZEN_ACCOUNTS; i++) {
+    const frozen = take(undefined);
+    if (frozen) frozen.accountFrozen = true;
+  }
+  return offboardings;
 }
 
 /** Ids unique within one company, in the formats Lark uses. */

@@ -37,10 +37,11 @@ describe('staffwire connectors show', () => {
       row(8, 'direct_leader_id', 'string', "The manager's employment id."),
       row(6, 'education_info[]', 'object'),
       row(6, 'ats_application_id', 'string', 'The recruiting application this pre-hire comes from.'),
+      /^ {6}out_biz_id +string \(≤ 100 chars\) +Lark's idempotency key for the create: the same key never makes a second pre-hire\./,
     ]) {
       expect(input.some((line) => expected.test(line)), `${expected} in\n${input.join('\n')}`).toBe(true);
     }
-    expect(output).toEqual(['    output:', '      pre_hire_id  string  required']);
+    expect(output).toEqual(['    output:', '      pre_hire_id  string  required', '      out_biz_id   string  required  The key sent, to find this create again in logs.']);
   });
 
   it('prints enums with their values, array items as name[], and a long description by its first sentence or not at all', async () => {

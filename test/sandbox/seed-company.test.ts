@@ -130,6 +130,46 @@ describe('seedCompany', () => {
   });
 });
 
+describe('seeded offboardings and accounts', () => {
+  const zoneOf = (employmentId: string) => {
+    const employee = THOUSAND.employees.find((e) => e.employmentId === employmentId)!;
+    return THOUSAND.workLocations.find((l) => l.id === employee.workLocationId)!.timeZone;
+  };
+
+  it('seeds approved offboardings leaving within days across the date line, and ones a flow must leave alone', () => {
+    const offboardings = THOUSAND.offboardings!;
+    const approved = offboardings.filter((o) => o.status === 'Approved');
+    expect(approved.map((o) => zoneOf(o.employmentId))).toEqual(expect.arrayContaining(['America/Los_Angeles', 'Asia/Shanghai', 'Pacific/Auckland']));
+    expect(approved.every((o) => o.leavingInDays >= 1 && o.leavingInDays <= 7)).toBe(true);
+    expect(offboardings.map((o) => o.status)).toEqual(expect.arrayContaining(['NoNeedApproval', 'Approving', 'Withdrawn', 'Rejected']));
+    expect(new Set(offboardings.map((o) => o.employmentId)).size).toBe(offboardings.length);
+  });
+
+  it('offboards only hired people who lead no department', () => {
+    const leaders = new Set(THOUSAND.departments.map((d) => d.leaderEmploymentId));
+    for (const offboarding of THOUSAND.offboardings!) {
+      const employee = THOUSAND.employees.find((e) => e.employmentId === offboarding.employmentId)!;
+      expect(employee.status).toBe('hired');
+      expect(leaders.has(employee.employmentId)).toBe(false);
+    }
+  });
+
+  it('seeds Lark accounts frozen already (one of them leaving) and one resigned while still employed, beside terminated people', () => {
+    const leaving = new Set(THOUSAND.offboardings!.map((o) => o.employmentId));
+    const frozen = THOUSAND.employees.filter((e) => e.accountFrozen);
+    expect(frozen.length).toBeGreaterThanOrEqual(3);
+    expect(frozen.some((e) => leaving.has(e.employmentId))).toBe(true);
+    const resigned = THOUSAND.employees.filter((e) => e.accountResigned);
+    expect(resigned).toHaveLength(1);
+    expect(leaving.has(resigned[0]!.employmentId)).toBe(true);
+    expect(THOUSAND.employees.some((e) => e.status === 'terminated')).toBe(true);
+  });
+
+  it('seeds no offboarding in a company with no one to offboard', () => {
+    expect(seedCompany({ employees: 1 }).offboardings).toEqual([]);
+  });
+});
+
 describe('seed files', () => {
   it('accepts a generated company written to JSON and read back', () => {
     const dir = mkdtempSync(join(tmpdir(), 'staffwire-seed-'));
@@ -169,6 +209,19 @@ describe('seed files', () => {
     expect(message).toContain('/offers/0/leaderEmploymentId  "e-gone" is not the id of any employee');
     expect(message).toContain('/departments  expected exactly one root department (without parentId), found 2');
     expect(message).toContain('/workLocations/0/timeZone  "Mars/Olympus_Mons" is not an IANA time zone');
+  });
+
+  it('accepts a seed file written before offboardings were seeded, and names an offboarding of no one or of a terminated person', () => {
+    const older = copy(seedCompany({ employees: 40 }));
+    delete older.offboardings;
+    expect(checkSeededCompany(older, 'seed.json').offboardings).toBeUndefined();
+    const company = copy(THOUSAND);
+    const terminated = company.employees.find((e) => e.status === 'terminated')!;
+    company.offboardings![0]!.employmentId = 'e-nobody';
+    company.offboardings![1]!.employmentId = terminated.employmentId;
+    const message = problemsOf(company);
+    expect(message).toContain('/offboardings/0/employmentId  "e-nobody" is not the id of any employee');
+    expect(message).toContain(`/offboardings/1/employmentId  "${terminated.employmentId}" is terminated`);
   });
 
   it('finds a department whose parent chain loops', () => {

@@ -36,6 +36,11 @@ export interface LarkActionCase {
    * non-idempotent change finds out whether an earlier attempt went through), answering "not done".
    */
   afterRefusal?: (token: string) => void;
+  /**
+   * Registers Lark's answers to what the action reads before the request under test (a suspend
+   * reads the user first), answering so that the request goes ahead; called before every run.
+   */
+  beforeRequest?: (token: string) => void;
 }
 
 export interface LarkTestApp {
@@ -145,6 +150,7 @@ export function describeLarkActionContract<C extends LarkActionCase>(lark: LarkC
       const validateInput = compileSchema(declared.input);
       expect(validateInput(c.input), JSON.stringify(validateInput.errors)).toBe(true);
       const { context } = lark.appWithToken('t-A');
+      c.beforeRequest?.('t-A');
       succeed('t-A');
       const output = await lark.run(c.action, c.input, context);
       expect(output).toEqual(c.output);
@@ -156,6 +162,7 @@ export function describeLarkActionContract<C extends LarkActionCase>(lark: LarkC
       const { httpStatus, msg } = options.refusal;
       const code = c.errorCode ?? options.refusal.code;
       const { context } = lark.appWithToken('t-A');
+      c.beforeRequest?.('t-A');
       lark.expectRequest(c.request, 't-A').reply(httpStatus, { code, msg }, { 'x-tt-logid': LOG_ID });
       c.afterRefusal?.('t-A');
       const err = await failure(lark.run(c.action, c.input, context));
@@ -166,6 +173,7 @@ export function describeLarkActionContract<C extends LarkActionCase>(lark: LarkC
 
     it('waits for x-ogw-ratelimit-reset after a 429 and then succeeds', async () => {
       const { context } = lark.appWithToken('t-A');
+      c.beforeRequest?.('t-A');
       lark.expectRequest(c.request, 't-A').reply(429, { code: 99991400, msg: 'request trigger frequency limit' }, { 'x-ogw-ratelimit-reset': '1' });
       succeed('t-A');
       expect(await lark.run(c.action, c.input, context)).toEqual(c.output);
@@ -173,6 +181,7 @@ export function describeLarkActionContract<C extends LarkActionCase>(lark: LarkC
 
     it('refreshes a rejected tenant token once and retries with the new one', async () => {
       const { appId, context } = lark.appWithToken('t-A');
+      c.beforeRequest?.('t-A');
       lark.expectRequest(c.request, 't-A').reply(400, { code: 99991663, msg: 'Invalid access token for authorization.' });
       lark.tokenIssued(appId, 't-B');
       succeed('t-B');
@@ -182,16 +191,19 @@ export function describeLarkActionContract<C extends LarkActionCase>(lark: LarkC
     it("sends once when the step's retry policy owns the budget (inlineAttempts 1), handing a 5xx and a 429 up with category and retryAfterMs", async () => {
       const { context } = lark.appWithToken('t-A');
       const budgeted = { ...context, inlineAttempts: 1 };
+      c.beforeRequest?.('t-A');
       lark.expectRequest(c.request, 't-A').reply(500, { code: 1000001, msg: 'internal error' }, { 'x-tt-logid': LOG_ID });
       const serverError = await failure(lark.run(c.action, c.input, budgeted));
       expect(serverError).toMatchObject({ category: 'server', httpStatus: 500, vendorCode: 1000001, logId: LOG_ID });
       expect(serverError.retryAfterMs).toBeUndefined();
+      c.beforeRequest?.('t-A');
       lark.expectRequest(c.request, 't-A').reply(429, { code: 99991400, msg: 'request trigger frequency limit' }, { 'x-ogw-ratelimit-reset': '1' });
       expect(await failure(lark.run(c.action, c.input, budgeted))).toMatchObject({ category: 'rate_limit', retryAfterMs: 1000, vendorCode: 99991400 });
     });
 
     it('fails as a timeout when Lark does not answer within timeoutMs, after the inline retries', async () => {
       const { context } = lark.appWithToken('t-A', { timeoutMs: 50 });
+      c.beforeRequest?.('t-A');
       // One slow answer per attempt the client makes before giving up.
       lark.expectRequest(c.request, 't-A').times(3).delay(500).reply(200, larkSuccess(c.data));
       const err = await failure(lark.run(c.action, c.input, context));

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
-import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox-server.js';
+import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox-server.js';
 import type { SeededCompany, SeededEmployee } from '../../src/sandbox/seed-company.js';
 
 /**
@@ -16,11 +16,12 @@ export interface SandboxSession extends Sandbox {
 }
 
 /**
- * A function that starts a sandbox serving `company` with its clock at `startAt`. Call it where
+ * A function that starts a sandbox serving `company` with its clock at `startAt` (and, when
+ * given, `sleep` for the waits its fakes make). Call it where
  * hooks may be declared (a file or a describe): every sandbox it starts is closed after the test
  * that started it, so a failing test leaves no server behind.
  */
-export function sandboxStarter(company: SeededCompany, startAt: number): () => Promise<SandboxSession> {
+export function sandboxStarter(company: SeededCompany, startAt: number, options: Pick<SandboxOptions, 'sleep'> = {}): () => Promise<SandboxSession> {
   const started = new Set<Sandbox>();
   afterEach(async () => {
     await Promise.all([...started].map((sandbox) => sandbox.app.close()));
@@ -28,7 +29,7 @@ export function sandboxStarter(company: SeededCompany, startAt: number): () => P
   });
   return async () => {
     let clock = startAt;
-    const sandbox = await createSandbox({ company, now: () => clock });
+    const sandbox = await createSandbox({ company, now: () => clock, ...options });
     started.add(sandbox);
     return {
       ...sandbox,

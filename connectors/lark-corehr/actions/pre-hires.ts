@@ -24,22 +24,29 @@ interface PreHireIds extends IdTypes {
 }
 
 /** basic_info, offer_info and the rest of Lark's create body, as the manifest declares them. */
-type CreatePreHireInput = Record<string, unknown>;
+type CreatePreHireInput = Record<string, unknown> & { out_biz_id?: string };
 
-export async function createPreHire(input: CreatePreHireInput, context: ActionContext): Promise<{ pre_hire_id: string }> {
+/**
+ * Lark creates one pre-hire per out_biz_id and offers no search by it, so the key must be one a
+ * second run for the same hire would derive too: a flow passes its own (e.g. the application id)
+ * and a re-delivered or replayed event finds the pre-hire the first run made. Without one, the
+ * step's idempotency key covers retries and crash recovery of this run only.
+ */
+export async function createPreHire(input: CreatePreHireInput, context: ActionContext): Promise<{ pre_hire_id: string; out_biz_id: string }> {
+  const outBizId = input.out_biz_id ?? context.idempotencyKey;
   const data = await larkClient(context).call<{ pre_hire_id?: string }>({
     method: 'POST',
     path: PRE_HIRES,
-    body: { ...input, out_biz_id: context.idempotencyKey },
+    body: { ...input, out_biz_id: outBizId },
     signal: context.signal,
   });
   if (!data.pre_hire_id) {
-    throw new StaffwireError(`Lark accepted the pre-hire (out_biz_id ${context.idempotencyKey}) but answered no pre_hire_id`, {
+    throw new StaffwireError(`Lark accepted the pre-hire (out_biz_id ${outBizId}) but answered no pre_hire_id`, {
       code: 'lark_corehr.malformed_answer',
       category: 'server',
     });
   }
-  return { pre_hire_id: data.pre_hire_id };
+  return { pre_hire_id: data.pre_hire_id, out_biz_id: outBizId };
 }
 
 export async function queryPreHires(input: PreHireIds, context: ActionContext): Promise<{ items: PreHire[] }> {
