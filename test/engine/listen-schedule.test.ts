@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverConnectors } from '../../src/connector-kit/registry.js';
 import { Engine } from '../../src/engine/engine.js';
+import { FlowInvalidError } from '../../src/engine/flow-invalid-error.js';
 import type { FlowDefinition, Step } from '../../src/engine/flow-types.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { TestClock } from './helpers.js';
@@ -170,5 +171,21 @@ describe('schedule and unschedule', () => {
     const { engine } = await open();
     const run = await engine.startRun(engine.compile(flow([{ id: 'later', kind: 'schedule', key: 'k', flow: 'f', at: '${ $input.when }' }])), { when: 'tomorrow' });
     expect(await engine.executeRun(run.id)).toMatchObject({ status: 'failed', error: { code: 'schedule.invalid_at', message: '"at" must give a timestamp, got "tomorrow"' } });
+  });
+
+  it('takes the time zone from the data, and refuses one that is no IANA zone', async () => {
+    const { engine, store } = await open();
+    const zoned = (timeZone: string) => flow([{ id: 'later', kind: 'schedule', key: 'deactivate:${ $input.id }', flow: 'f', at: '2030-03-01T08:00:00Z', timeZone }]);
+    const run = await engine.startRun(engine.compile(zoned('${ $input.zone }')), { id: 'e2', zone: 'Pacific/Auckland' });
+    expect((await engine.executeRun(run.id)).status).toBe('succeeded');
+    expect(await store.getSchedule('deactivate:e2')).toMatchObject({ fireAt: '2030-03-01T08:00:00.000Z', timeZone: 'Pacific/Auckland' });
+
+    const wrong = await engine.startRun(engine.compile(zoned('${ $input.zone }')), { id: 'e3', zone: 'Mars/Olympus' });
+    expect(await engine.executeRun(wrong.id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'schedule.invalid_time_zone', message: '"timeZone" must give an IANA time zone such as Asia/Shanghai, got "Mars/Olympus"' },
+    });
+    expect(await store.getSchedule('deactivate:e3')).toBeUndefined();
+    expect(() => engine.compile(zoned('Mars/Olympus'))).toThrow(FlowInvalidError);
   });
 });

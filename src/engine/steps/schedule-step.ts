@@ -1,5 +1,6 @@
 import { InputError } from '../../errors/index.js';
-import type { CompiledValue } from '../expressions/template.js';
+import { holdsExpression, type CompiledValue } from '../expressions/template.js';
+import { isTimeZone } from '../validate/time-checks.js';
 import type { StepExecutor } from './step-context.js';
 import type { CompiledStepBase, RetryableStepBase, StepKind } from './step-kind.js';
 
@@ -17,7 +18,8 @@ export interface CompiledSchedule extends CompiledStepBase<'schedule'> {
   flow: string;
   input: CompiledValue;
   at: CompiledValue;
-  timeZone: string | undefined;
+  /** Compiled like `at`: the zone usually comes with the data (the leaver's work location). */
+  timeZone: CompiledValue | undefined;
 }
 
 declare module './step-kind.js' {
@@ -40,13 +42,17 @@ const executeSchedule: StepExecutor<CompiledSchedule> = async (step, frame, { ex
   const at = await execution.evaluate(step.at, frame.scope);
   const moment = typeof at === 'string' || typeof at === 'number' ? new Date(at) : undefined;
   if (!moment || Number.isNaN(moment.getTime())) throw new InputError(`"at" must give a timestamp, got ${JSON.stringify(at)}`, 'schedule.invalid_at');
+  const timeZone = step.timeZone === undefined ? undefined : await execution.evaluate(step.timeZone, frame.scope);
+  if (timeZone !== undefined && (typeof timeZone !== 'string' || !isTimeZone(timeZone))) {
+    throw new InputError(`"timeZone" must give an IANA time zone such as Asia/Shanghai, got ${JSON.stringify(timeZone)}`, 'schedule.invalid_time_zone');
+  }
   const services = execution.services;
   const scheduled = await services.store.putSchedule({
     key,
     flowId: step.flow,
     input: (await execution.evaluate(step.input, frame.scope)) ?? null,
     fireAt: moment.toISOString(),
-    ...(step.timeZone ? { timeZone: step.timeZone } : {}),
+    ...(timeZone ? { timeZone } : {}),
     createdBy: `run:${execution.run.id}/${path}`,
     at: services.now().toISOString(),
   });
@@ -56,12 +62,17 @@ const executeSchedule: StepExecutor<CompiledSchedule> = async (step, frame, { ex
 export const scheduleStep: StepKind<ScheduleStep, CompiledSchedule> = {
   kind: 'schedule',
   nature: () => 'effect',
-  compile: (step, pointer, c) => ({
-    key: c.value(step.key, `${pointer}/key`),
-    flow: step.flow,
-    input: c.value(step.input ?? {}, `${pointer}/input`),
-    at: c.timestamp(step.at, `${pointer}/at`),
-    timeZone: step.timeZone,
-  }),
+  compile: (step, pointer, c) => {
+    if (step.timeZone !== undefined && !holdsExpression(step.timeZone) && !isTimeZone(step.timeZone)) {
+      c.problem(`${pointer}/timeZone`, `"${step.timeZone}" is not an IANA time zone, such as Asia/Shanghai or America/Los_Angeles`);
+    }
+    return {
+      key: c.value(step.key, `${pointer}/key`),
+      flow: step.flow,
+      input: c.value(step.input ?? {}, `${pointer}/input`),
+      at: c.timestamp(step.at, `${pointer}/at`),
+      timeZone: step.timeZone === undefined ? undefined : c.value(step.timeZone, `${pointer}/timeZone`),
+    };
+  },
   execute: executeSchedule,
 };
