@@ -101,7 +101,7 @@ function bitableState(context: SandboxContext): BitableState {
         ['Bonus ID', FIELD_TYPE.text], ['Period', FIELD_TYPE.text], ['Open ID', FIELD_TYPE.text], ['Name', FIELD_TYPE.text],
         ['Department ID', FIELD_TYPE.text], ['Department', FIELD_TYPE.text], ['Rating', FIELD_TYPE.singleSelect], ['Coefficient', FIELD_TYPE.text],
         ['Suggested amount', FIELD_TYPE.text], ['Amount', FIELD_TYPE.text], ['Currency', FIELD_TYPE.text], ['Status', FIELD_TYPE.singleSelect],
-        ['Payroll error', FIELD_TYPE.text], ['Payment ID', FIELD_TYPE.text],
+        ['Payroll error', FIELD_TYPE.text], ['Payment unique ID', FIELD_TYPE.text],
       ]],
       ['tblTalentHistory', 'Talent history', [
         ['Record ID', FIELD_TYPE.text], ['Employee number', FIELD_TYPE.text], ['Name', FIELD_TYPE.text], ['Record type', FIELD_TYPE.singleSelect],
