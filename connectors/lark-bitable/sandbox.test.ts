@@ -241,7 +241,7 @@ describe('lark-bitable sandbox: state and seed', () => {
     expect(response.statusCode).toBe(200);
     const state = response.json().connectors['lark-bitable'];
     expect(state.clientTokens).toEqual({});
-    expect(Object.keys(state.apps[SANDBOX_APP_TOKEN].tables)).toEqual(['tblEmployees', 'tblReviews']);
+    expect(Object.keys(state.apps[SANDBOX_APP_TOKEN].tables)).toEqual(['tblEmployees', 'tblReviews', 'tblTalentReview', 'tblBonus', 'tblTalentHistory']);
     expect(state.apps[SANDBOX_APP_TOKEN].tables.tblReviews.records).toEqual({});
   });
 
@@ -253,6 +253,9 @@ describe('lark-bitable sandbox: state and seed', () => {
     expect(tables.items).toEqual([
       expect.objectContaining({ app_token: SANDBOX_APP_TOKEN, table_id: 'tblEmployees', name: 'Employees', records: 0 }),
       { app_token: SANDBOX_APP_TOKEN, app_name: 'Staffwire sandbox', table_id: 'tblReviews', name: 'Performance reviews', records: 1, fields: ['Employment ID', 'Cycle', 'Rating', 'Score', 'Calibrated'] },
+      expect.objectContaining({ table_id: 'tblTalentReview', name: 'Talent review', records: 0 }),
+      expect.objectContaining({ table_id: 'tblBonus', name: 'Bonus allocation', records: 0 }),
+      expect.objectContaining({ table_id: 'tblTalentHistory', name: 'Talent history', records: 0 }),
     ]);
   });
 });

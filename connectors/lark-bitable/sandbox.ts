@@ -13,7 +13,9 @@ import { FIELD_TYPE, FILTER_OPERATORS, matchesFilter, type FilterGroup } from '.
  * and body answer the first result without writing again; the same token with another body is
  * 1255006) and Lark's published per-API rate limits. Cell values are stored as written.
  *
- * Seeded: app `bascnStaffwireSandbox` with tables `tblEmployees` and `tblReviews` (no records).
+ * Seeded: app `bascnStaffwireSandbox` with tables `tblEmployees`, `tblReviews`, `tblTalentReview`
+ * (employees with their latest rating), `tblBonus` (suggested and approved bonuses) and
+ * `tblTalentHistory` (imported talent records), all without records.
  */
 export const SANDBOX_APP_TOKEN = 'bascnStaffwireSandbox';
 
@@ -89,6 +91,22 @@ function bitableState(context: SandboxContext): BitableState {
       ]],
       ['tblReviews', 'Performance reviews', [
         ['Employment ID', FIELD_TYPE.text], ['Cycle', FIELD_TYPE.text], ['Rating', FIELD_TYPE.singleSelect], ['Score', FIELD_TYPE.number], ['Calibrated', FIELD_TYPE.checkbox],
+      ]],
+      ['tblTalentReview', 'Talent review', [
+        ['Open ID', FIELD_TYPE.text], ['Employee number', FIELD_TYPE.text], ['Name', FIELD_TYPE.text], ['Email', FIELD_TYPE.text],
+        ['Department ID', FIELD_TYPE.text], ['Department', FIELD_TYPE.text], ['Manager open ID', FIELD_TYPE.text], ['Hire date', FIELD_TYPE.date],
+        ['Status', FIELD_TYPE.singleSelect], ['Rating', FIELD_TYPE.singleSelect], ['Rating cycle', FIELD_TYPE.text], ['Rated at', FIELD_TYPE.date],
+      ]],
+      ['tblBonus', 'Bonus allocation', [
+        ['Bonus ID', FIELD_TYPE.text], ['Period', FIELD_TYPE.text], ['Open ID', FIELD_TYPE.text], ['Name', FIELD_TYPE.text],
+        ['Department ID', FIELD_TYPE.text], ['Department', FIELD_TYPE.text], ['Rating', FIELD_TYPE.singleSelect], ['Coefficient', FIELD_TYPE.text],
+        ['Suggested amount', FIELD_TYPE.text], ['Amount', FIELD_TYPE.text], ['Currency', FIELD_TYPE.text], ['Status', FIELD_TYPE.singleSelect],
+        ['Payroll error', FIELD_TYPE.text], ['Payment unique ID', FIELD_TYPE.text],
+      ]],
+      ['tblTalentHistory', 'Talent history', [
+        ['Record ID', FIELD_TYPE.text], ['Employee number', FIELD_TYPE.text], ['Name', FIELD_TYPE.text], ['Record type', FIELD_TYPE.singleSelect],
+        ['Date', FIELD_TYPE.date], ['Cycle', FIELD_TYPE.text], ['Rating', FIELD_TYPE.singleSelect], ['From', FIELD_TYPE.text], ['To', FIELD_TYPE.text],
+        ['Recorded by', FIELD_TYPE.text], ['Notes', FIELD_TYPE.text],
       ]],
     ] as const) {
       tables[table_id] = { table_id, name, fields: fields.map(([field_name, type], i) => newField(state, field_name, type, i === 0)), records: {} };

@@ -3,6 +3,7 @@ import { larkCheck } from '../lark-shared/lark-connection.js';
 import { saveDatasourceRecords } from './datasource-records-save.js';
 import { listDatasources } from './datasources-list.js';
 import { batchCreateLumpSums } from './lump-sum-batch-create.js';
+import { lumpSumsDestination } from './lump-sums-sync.js';
 import manifest from './manifest.json' with { type: 'json' };
 
 export default defineConnector({
@@ -13,4 +14,5 @@ export default defineConnector({
     'lump_sum.batch_create': batchCreateLumpSums,
   },
   check: larkCheck,
+  syncDestinations: { lump_sums: lumpSumsDestination },
 });

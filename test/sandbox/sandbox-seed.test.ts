@@ -97,8 +97,8 @@ describe('GET /_sandbox/seed', () => {
     const token = await larkTenantToken(sandbox);
     const created = await larkCall(sandbox, token, 'POST', '/open-apis/bitable/v1/apps/bascnStaffwireSandbox/tables', { table: { name: 'Onboarding' } });
     const { body } = await seed<SeedPage>(sandbox, '?section=bitable_tables');
-    expect(body.items.map((t) => t.name)).toEqual(['Employees', 'Performance reviews', 'Onboarding']);
-    expect(body.items[2]).toMatchObject({ app_token: 'bascnStaffwireSandbox', table_id: created.body.data!.table_id });
+    expect(body.items.map((t) => t.name)).toEqual(['Employees', 'Performance reviews', 'Talent review', 'Bonus allocation', 'Talent history', 'Onboarding']);
+    expect(body.items[5]).toMatchObject({ app_token: 'bascnStaffwireSandbox', table_id: created.body.data!.table_id });
   });
 
   it('stays a page long at 100,000 employees', async () => {
