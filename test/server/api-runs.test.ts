@@ -220,3 +220,49 @@ describe('POST /api/v1/runs/:id/cancel', () => {
     expectApiError(await h.call('POST', `/api/v1/runs/${done}/cancel`, { as: 'operator' }), 409, 'run.finished');
   });
 });
+
+describe('GET /api/v1/runs/:id/steps/:path/failures', () => {
+  async function syncRunWithFailures(count: number): Promise<string> {
+    const at = '2026-12-01T08:00:00.000Z';
+    const store = h.app.store;
+    await store.createRun({ id: 'run_import', flowId: 'talent-import', flowVersion: '1', status: 'succeeded', input: {}, createdAt: at, updatedAt: at, createdBy: 'cli' } as RunRecord);
+    await store.putSteps(
+      [{ runId: 'run_import', path: 'rows', stepId: 'rows', kind: 'sync', status: 'succeeded', attempts: 1, startedAt: at, updatedAt: at, finishedAt: at }],
+      {
+        state: Array.from({ length: count }, (_, i) => ({
+          namespace: 'sync-failures:run_import:rows',
+          key: String(i).padStart(10, '0'),
+          value: { key: null, row: i + 2, column: 'Rating', code: 'sync.invalid_row', message: i === 0 ? 'Rating must be one of "S", "A", got "=1+1, really"' : `row ${i + 2} is bad` },
+        })),
+      },
+    );
+    return 'run_import';
+  }
+
+  it('lists every failed record as JSON, past the 1,000 the output holds, in the order they failed', async () => {
+    await h.boot();
+    const id = await syncRunWithFailures(1203);
+    const res = await h.call('GET', `/api/v1/runs/${id}/steps/rows/failures`, { as: 'viewer' });
+    expect(res.statusCode, res.body).toBe(200);
+    const { failures } = res.json() as { failures: { row: number }[] };
+    expect(failures).toHaveLength(1203);
+    expect(failures.map((f) => f.row).slice(-2)).toEqual([1203, 1204]);
+  });
+
+  it('downloads them as CSV with quoting that keeps a spreadsheet from running a cell as a formula', async () => {
+    await h.boot();
+    const id = await syncRunWithFailures(2);
+    const res = await h.call('GET', `/api/v1/runs/${id}/steps/rows/failures?format=csv`, { as: 'operator' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toBe('attachment; filename="run_import-rows-failures.csv"');
+    expect(res.body).toBe('key,row,column,code,message\r\n,2,Rating,sync.invalid_row,"Rating must be one of ""S"", ""A"", got ""=1+1, really"""\r\n,3,Rating,sync.invalid_row,row 3 is bad\r\n');
+  });
+
+  it('answers 404 for an unknown run and for a path that is no sync step', async () => {
+    await h.boot();
+    const id = await syncRunWithFailures(1);
+    expectApiError(await h.call('GET', '/api/v1/runs/nope/steps/rows/failures', { as: 'viewer' }), 404, 'run.not_found');
+    expectApiError(await h.call('GET', `/api/v1/runs/${id}/steps/other/failures`, { as: 'viewer' }), 404, 'step.not_found');
+  });
+});

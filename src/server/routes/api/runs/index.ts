@@ -5,6 +5,8 @@ import { formatProblem } from '../../../../engine/validate/validate-flow.js';
 import { compileSchema } from '../../../../schemas.js';
 import { RUN_STATUSES, type RunQuery, type RunStatus, type StepRecord } from '../../../../store/records.js';
 import { notFound, unprocessable } from '../../../api-error.js';
+import { syncNamespaces, type SyncFailure } from '../../../../engine/steps/sync/sync-execution.js';
+import { failuresCsv } from '../../../../engine/steps/sync/failures-csv.js';
 import { decodeCursor, encodeCursor, pageOf } from '../../../cursor.js';
 import type { FlowChecks } from '../../../flow-checks.js';
 import { maskListenKeys } from '../../../personal-data.js';
@@ -166,6 +168,44 @@ export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (fastify, {
       const waits = [...(run.waitingFor ?? []), ...journal.flatMap((entry) => (Array.isArray(entry.data?.waitingFor) ? (entry.data.waitingFor as unknown[]) : []))];
       const shown = callerSeesPersonalData(request) ? inOrder(steps) : maskListenKeys(inOrder(steps), waits);
       return forCaller(request, { ...run, steps: shown, journal });
+    },
+  );
+
+  fastify.get<{ Params: { id: string; path: string }; Querystring: { format: 'json' | 'csv' } }>(
+    '/runs/:id/steps/:path/failures',
+    apiRoute(
+      'read',
+      {
+        tags,
+        summary: "Download a sync step's failed records",
+        description:
+          "Every record a sync step failed (its output holds only the first 1,000): key, row and column (for a file), code and message, in the order they failed — as JSON, or as CSV with format=csv for a spreadsheet. An empty list for a step that failed none.",
+        params: { type: 'object', required: ['id', 'path'], properties: { id: runIdParams.properties.id, path: { type: 'string', minLength: 1, maxLength: 1000 } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { format: { enum: ['json', 'csv'], default: 'json' } } },
+        response: {
+          200: {
+            description: 'The failed records (JSON; with format=csv, text/csv with the columns key,row,column,code,message).',
+            type: 'object',
+            required: ['failures'],
+            properties: { failures: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+          },
+        },
+      },
+      [404],
+    ),
+    async (request, reply) => {
+      const { id, path } = request.params;
+      const run = await app.store.getRun(id);
+      if (!run) throw notFound('run.not_found', `no run with id ${id}`, { runId: id });
+      const step = (await app.store.listSteps(id)).find((s) => s.path === path);
+      if (!step || step.kind !== 'sync') throw notFound('step.not_found', `run ${id} has no sync step at ${path}`, { runId: id, path });
+      const entries = await app.store.listState(syncNamespaces.failures(id, path));
+      const failures = forCaller(request, entries.map((entry) => entry.value as SyncFailure));
+      if (request.query.format !== 'csv') return { failures };
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${id}-${path.replace(/[^A-Za-z0-9_.-]/g, '_')}-failures.csv"`)
+        .send(failuresCsv(failures));
     },
   );
 
