@@ -86,6 +86,9 @@ describe('sub-flows', () => {
   });
 
   it('retries 20 parents whose children were cancelled mid-call without repeating any completed call', async () => {
+    // The held calls must stay unanswered until all 20 are in, however slowly a loaded machine
+    // starts the 20 processes: the client's default timeout would fail the first children meanwhile.
+    ws.configure({ connections: { svc: { connector: 'http', baseUrl: ws.url, timeoutMs: 600_000 } } });
     const parent = subFlows();
     const held: { call: ReceivedCall; respond: () => void }[] = [];
     ws.server.onCall((c, respond) => {
