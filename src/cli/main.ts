@@ -176,8 +176,8 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('demo')
-    .description('offer to onboard, end to end, against a stand-in HR API on this machine (no setup)')
-    .option('--offer <id>', 'offer-1001 is accepted; offer-1002 was declined', 'offer-1001')
+    .description('the HR jobs end to end against the sandbox, through an embedded serve: offer to onboard, an account frozen on offboarding, the talent review sync, a bonus batch (no setup)')
+    .option('--no-serve', 'stop after the story instead of serving until Ctrl-C')
     .action(async (opts) => done(await demoCommand(opts)));
 
   try {

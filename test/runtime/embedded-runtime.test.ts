@@ -11,7 +11,6 @@ import type { FlowDefinition } from '../../src/engine/flow-types.js';
 import { EmbeddedRuntime } from '../../src/runtime/embedded-runtime.js';
 import type { RunRecord } from '../../src/store/records.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { runCli } from '../support/cli.js';
 import { CountingServer } from '../support/counting-server.js';
 
 describe('embedded runtime', () => {
@@ -204,23 +203,3 @@ class TestClockWithoutTimers implements Clock {
     return () => undefined;
   }
 }
-
-describe('staffwire demo', () => {
-  it('onboards an accepted offer end to end on a fresh data folder', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'staffwire-demo-test-'));
-    try {
-      const result = await runCli(['demo'], { env: { STAFFWIRE_DATA_DIR: dataDir } });
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/✓ succeeded pre_hire/);
-      expect(result.stdout).toMatch(/✓ succeeded notify\[1\]\.message/);
-      expect(result.stdout).toContain('"preHireId": "ph-1"');
-      expect(result.stdout).toContain('"notified": 2');
-      const declined = await runCli(['demo', '--offer', 'offer-1002'], { env: { STAFFWIRE_DATA_DIR: dataDir } });
-      expect(declined.code).toBe(1);
-      expect(declined.stdout).toContain('error OfferNotAccepted at not_accepted: offer offer-1002 is declined, not accepted: nothing to onboard');
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
-});

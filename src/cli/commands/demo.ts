@@ -1,36 +1,64 @@
-import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { startDemoHrApi } from '../../demo/demo-hr-api.js';
-import { packageRoot } from '../../package-root.js';
-import { createContext } from '../context.js';
-import { runLine } from '../format.js';
-import { stepPrinter } from '../step-printer.js';
-import { loadFlow } from './load-flow.js';
+import { join } from 'node:path';
+import { CHAPTERS } from '../../demo/demo-chapters.js';
+import { DEMO_EMPLOYEES, startDemoEnvironment } from '../../demo/demo-environment.js';
+import { LiveRuns } from '../../demo/live-runs.js';
+import { createLogger } from '../../log/logger.js';
+import { stopSignal } from '../../server/server.js';
+import { logDestination } from '../log-destination.js';
+
+export interface DemoOptions {
+  /** Stop after the story instead of serving until Ctrl-C (for scripts and CI). */
+  serve: boolean;
+}
 
 /**
- * Offer to onboard, end to end, on a fresh machine: a stand-in HR API on loopback, the shipped
- * demo flow, the embedded runtime and a throw-away data folder (or STAFFWIRE_DATA_DIR).
+ * The three HR jobs, end to end, on a fresh machine: the sandbox (a seeded company) and an
+ * embedded `staffwire serve` pointed at it, then a story told through the real webhook intake —
+ * an offer accepted and its contract signed, an offboarding approved and the account frozen, the
+ * talent review synced, a bonus batch paid — each run shown live. Then it keeps serving (the API,
+ * the docs, the runs) until Ctrl-C.
  */
-export async function demoCommand(options: { offer: string }): Promise<number> {
-  const api = await startDemoHrApi();
-  process.env.STAFFWIRE_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'staffwire-demo-'));
-  const context = await createContext({
-    configFile: join(packageRoot, 'staffwire.config.json'),
-    connections: { demo_hr: { connector: 'http', baseUrl: api.url, timeoutMs: 5000 } },
-    onCheckpoint: stepPrinter(),
-  });
+export async function demoCommand(options: DemoOptions): Promise<number> {
+  const dataDir = process.env.STAFFWIRE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'staffwire-demo-'));
+  const stop = options.serve ? stopSignal(createLogger('silent')) : undefined;
+  const live = new LiveRuns();
+  const log = createLogger(process.env.STAFFWIRE_LOG_LEVEL || 'warn', logDestination(dataDir, 'command'));
+  console.log(`Staffwire demo: starting the sandbox (${DEMO_EMPLOYEES} employees) and an embedded staffwire serve…`);
+  const env = await startDemoEnvironment(dataDir, { log, onCheckpoint: live.onCheckpoint });
+  live.attach(env.app.store);
   try {
-    const flow = loadFlow(context, join(packageRoot, 'flows', 'demo-offer-to-onboard.json'));
-    console.log(`Offer to onboard: offer ${options.offer} (stand-in HR API at ${api.url}, data in ${context.config.dataDir})\n`);
-    const run = await context.engine.runNow(flow, { offerId: options.offer }, { actor: 'cli' });
-    console.log(`\n${runLine(run)}`);
-    if (run.status === 'succeeded') console.log(JSON.stringify(run.output, null, 2));
-    if (run.error) console.log(`error ${run.error.code} at ${run.error.step}: ${run.error.message}`);
-    console.log(`\nSee it again: STAFFWIRE_DATA_DIR=${context.config.dataDir} npx staffwire runs show ${run.id}`);
-    return run.status === 'succeeded' ? 0 : 1;
+    console.log(`  sandbox  ${env.sandboxUrl}`);
+    console.log(`  serve    ${env.server.url}  (data in ${dataDir})`);
+    await fetch(`${env.sandboxUrl}/_sandbox/emission`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ target: `${env.server.url}/webhooks/lark` }),
+    });
+    const story = { env, say: (line: string) => console.log(line), settle: () => live.flushed() };
+    for (const [i, chapter] of CHAPTERS.entries()) {
+      console.log(`\n${i + 1}. ${chapter.title}`);
+      await chapter.play(story);
+    }
+    await live.flushed();
+    const config = `--config ${env.configFile}`;
+    console.log(
+      [
+        '',
+        'Where to look next:',
+        `  API docs   ${env.server.url}/docs`,
+        `  runs       npx staffwire runs list ${config}`,
+        `  a run      npx staffwire runs show <run id> ${config}`,
+        `  API token  ${env.token}  (operator; e.g. curl -H "Authorization: Bearer ${env.token}" ${env.server.url}/api/v1/runs)`,
+        `  sandbox    ${env.sandboxUrl}/_sandbox/state`,
+      ].join('\n'),
+    );
+    if (!stop) return 0;
+    console.log('Serving until Ctrl-C.');
+    await stop;
+    return 0;
   } finally {
-    await context.close();
-    await api.close();
+    await env.close();
   }
 }

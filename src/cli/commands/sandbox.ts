@@ -3,6 +3,7 @@ import { discoverConnectors } from '../../connector-kit/registry.js';
 import { UsageError } from '../../errors/index.js';
 import type { SandboxCredentials } from '../../sandbox/sandbox-context.js';
 import { credentialEnvName, sandboxCredentialsFromEnv } from '../../sandbox/sandbox-credentials.js';
+import { sandboxConnections } from '../../sandbox/sandbox-connections.js';
 import { createSandbox } from '../../sandbox/sandbox-server.js';
 import { companySummary } from '../../sandbox/sandbox-state.js';
 import { DEFAULT_COMPANY_SEED, seedCompany, type SeededCompany } from '../../sandbox/seed-company.js';
@@ -165,36 +166,11 @@ function printCredentials(credentials: SandboxCredentials): void {
   }
 }
 
-/** The connections block for `staffwire.config.json`: one `lark` connection serves every lark-* connector. */
+/** The connections block for `staffwire.config.json`, with the variables that hold its secrets. */
 async function printConnections(baseUrl: string, credentials: SandboxCredentials): Promise<void> {
   const ids = (await discoverConnectors()).list().map((manifest) => manifest.id);
-  const connections: Record<string, unknown> = {};
-  const lark = ids.find((connectorId) => connectorId.startsWith('lark-'));
-  if (lark) {
-    connections.lark = {
-      connector: lark,
-      baseUrl,
-      appId: credentials.lark.appId,
-      appSecret: { env: 'LARK_APP_SECRET' },
-      webhook: { verificationToken: { env: 'LARK_VERIFICATION_TOKEN' }, encryptKey: { env: 'LARK_ENCRYPT_KEY' } },
-    };
-  }
-  if (ids.includes('docusign')) {
-    connections.docusign = {
-      connector: 'docusign',
-      baseUri: baseUrl,
-      accountId: credentials.docusign.accountId,
-      accessToken: { env: 'DOCUSIGN_ACCESS_TOKEN' },
-      connectSecrets: [{ env: 'DOCUSIGN_CONNECT_SECRET' }],
-    };
-  }
-  const exports = [
-    `LARK_APP_SECRET=${credentials.lark.appSecret}`,
-    `LARK_VERIFICATION_TOKEN=${credentials.lark.verificationToken}`,
-    `LARK_ENCRYPT_KEY=${credentials.lark.encryptKey}`,
-    `DOCUSIGN_ACCESS_TOKEN=${credentials.docusign.accessToken}`,
-    `DOCUSIGN_CONNECT_SECRET=${credentials.docusign.connectSecret}`,
-  ];
+  const { connections, secrets } = sandboxConnections(baseUrl, credentials, ids);
+  const exports = Object.entries(secrets).map(([name, value]) => `${name}=${value}`);
   console.log('Connections for staffwire.config.json, with the secrets exported:');
   console.log(`  export ${exports.map(shellQuote).join(' ')}`);
   const lines = Object.entries(connections).map(([name, connection]) => `      ${JSON.stringify(name)}: ${JSON.stringify(connection)}`);
