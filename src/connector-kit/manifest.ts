@@ -33,6 +33,8 @@ export interface SyncDestinationManifest {
   /** JSON Schema of one record's fields as the vendor takes them; mapped records are checked against it. */
   fields: Record<string, unknown>;
   batchSize: { create: BatchSize; update: BatchSize; delete?: BatchSize };
+  /** The vendor applies a batch whole or not at all, so one bad record sinks its batch. */
+  wholeBatches?: boolean;
 }
 
 export interface ConnectorManifest {

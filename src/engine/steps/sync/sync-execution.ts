@@ -18,7 +18,7 @@ import type { CompiledDisposal, CompiledSync } from './sync-step.js';
 
 /** Failed records in the step's output; all of them stay in the store for the report. */
 export const INLINE_FAILURES = 1000;
-/** A destination that refuses this many whole batches in a row is refusing the sync, not records. */
+/** A destination that applies batches whole and refuses this many in a row is refusing the sync, not records. */
 const REFUSED_BATCHES_TO_STOP = 3;
 
 export interface SyncCounts {
@@ -322,7 +322,9 @@ class SyncExecution {
       this.progress.counts.failed += failures.length;
       this.progress.batch++;
       plan.next++;
-      this.progress.refusedInARow = written === 0 && failures.length > 0 ? this.progress.refusedInARow + 1 : 0;
+      // A destination answering per record says which records it refused, however many: only an
+      // all-or-nothing one refusing batch after batch is refusing the sync.
+      this.progress.refusedInARow = this.step.destination.wholeBatches && written === 0 && failures.length > 0 ? this.progress.refusedInARow + 1 : 0;
       if (plan.next === plan.batches.length) {
         this.progress.pending = undefined;
         Object.assign(this.progress, { position: plan.position, done: plan.done });
@@ -340,8 +342,8 @@ class SyncExecution {
   }
 
   /**
-   * Sends one batch. A batch the vendor refused whole (Bitable applies a batch all or nothing)
-   * is halved and each half sent again, down to the records it refuses, so one bad record
+   * Sends one batch. For a destination that applies batches whole (Bitable), a batch refused
+   * whole is halved and each half sent again, down to the records it refuses, so one bad record
    * fails alone. Every part has its own key derived from the batch's, so a resumed sync that
    * sends the same parts again gets the vendor's stored answers instead of writing twice.
    */
@@ -359,7 +361,7 @@ class SyncExecution {
       items.map(({ key, id, fields }) => ({ key, ...(id === undefined ? {} : { id }), ...(fields === undefined ? {} : { fields }) })),
       actionContext(this.execution, { id: this.step.id, connector: this.step.destination.connector, connection: this.step.destination.connection }, invocation),
     );
-    const refusedWhole = items.length > 1 && results.length === items.length && results.every((r) => 'error' in r);
+    const refusedWhole = this.step.destination.wholeBatches && items.length > 1 && results.length === items.length && results.every((r) => 'error' in r);
     if (!refusedWhole) return results;
     const half = Math.ceil(items.length / 2);
     return [...(await this.send(operation, items.slice(0, half), `${keyPath}.0`)), ...(await this.send(operation, items.slice(half), `${keyPath}.1`))];

@@ -54,6 +54,7 @@ export interface CompiledSync extends CompiledStepBase<'sync'> {
     targetSchema: Record<string, unknown>;
     fields: Record<string, unknown>;
     batch: { create: number; update: number; delete: number };
+    wholeBatches: boolean;
   };
   dryRun: CompiledValue;
 }
@@ -144,7 +145,7 @@ function compileDestination(step: SyncStep, pointer: string, c: StepCompileConte
   const dot = to.indexOf('.');
   const connectorId = to.slice(0, dot);
   const name = to.slice(dot + 1);
-  const fallback = { connector: connectorId, name, connection, target: c.value(step.destination.with ?? {}, `${pointer}/destination/with`), targetSchema: {}, fields: {}, batch: { create: 1, update: 1, delete: 1 } };
+  const fallback = { connector: connectorId, name, connection, target: c.value(step.destination.with ?? {}, `${pointer}/destination/with`), targetSchema: {}, fields: {}, batch: { create: 1, update: 1, delete: 1 }, wholeBatches: false };
   const connector = c.env.connectors.get(connectorId);
   if (!connector) {
     const suggestion = closest(connectorId, c.env.connectors.list().map((m) => m.id));
@@ -179,6 +180,7 @@ function compileDestination(step: SyncStep, pointer: string, c: StepCompileConte
     ...fallback,
     targetSchema: destination.target,
     fields: destination.fields,
+    wholeBatches: destination.wholeBatches === true,
     batch: { create: size(sizes.create), update: size(sizes.update), delete: size(sizes.delete ?? sizes.create) },
   };
 }
