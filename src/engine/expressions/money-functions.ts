@@ -24,22 +24,10 @@ import type { Decimal } from 'decimal.js';
 import type jsonata from 'jsonata';
 import { deadlineOf, refuseLongerThanMaxSequence, stopIfPastDeadline, type BuiltinLimits } from './bounded-builtins.js';
 import { currencyMinorUnit } from './currency-minor-unit.js';
-import { describeValue } from './describe-value.js';
+import { describeValue, FunctionArgumentError } from './function-argument.js';
 import { ExactDecimal, formatDecimal, MAX_DECIMAL_PLACES, readDecimal, type ScaledDecimal } from './exact-decimal.js';
 import { splitByLargestRemainder } from './largest-remainder.js';
 
-/** A money function was called with an argument it cannot use; the expression reports the message. */
-export class MoneyArgumentError extends Error {
-  constructor(
-    readonly fn: string,
-    readonly argument: string,
-    readonly position: number,
-    problem: string,
-  ) {
-    super(`$${fn}: ${argument} (argument ${position}) ${problem}`);
-    this.name = 'MoneyArgumentError';
-  }
-}
 
 /** What one call may spend: how long a list may be, and a check that the deadline has not passed. */
 export interface CallBounds {
@@ -86,23 +74,23 @@ export function allocate(poolArg: unknown, weightsArg: unknown, currencyArg: unk
   const digits = currencyArgument(fn, currencyArg, 3);
   const currency = currencyArg as string;
   const pool = decimalArgument(fn, 'pool', 1, poolArg);
-  if (pool.value.isNegative() && !pool.value.isZero()) throw new MoneyArgumentError(fn, 'pool', 1, `must not be negative, got ${describeValue(poolArg)}`);
+  if (pool.value.isNegative() && !pool.value.isZero()) throw new FunctionArgumentError(fn, 'pool', 1, `must not be negative, got ${describeValue(poolArg)}`);
   const scale = new ExactDecimal(10).pow(digits);
   const poolMinor = pool.value.mul(scale);
   if (!poolMinor.isInteger()) {
-    throw new MoneyArgumentError(fn, 'pool', 1, `has more decimals than ${currency} allows (${digits}), got ${describeValue(poolArg)}`);
+    throw new FunctionArgumentError(fn, 'pool', 1, `has more decimals than ${currency} allows (${digits}), got ${describeValue(poolArg)}`);
   }
   const items = listArgument(fn, 'weights', 2, weightsArg, bounds);
   const weights = items.map((item, index) => {
     if (index % DEADLINE_CHECK_INTERVAL === 0) bounds.stopIfPastDeadline();
     const weight = decimalArgument(fn, `weights[${index}]`, 2, item).value;
-    if (weight.isNegative() && !weight.isZero()) throw new MoneyArgumentError(fn, `weights[${index}]`, 2, `must not be negative, got ${describeValue(item)}`);
+    if (weight.isNegative() && !weight.isZero()) throw new FunctionArgumentError(fn, `weights[${index}]`, 2, `must not be negative, got ${describeValue(item)}`);
     return weight;
   });
   const noOne = `so pool ${describeValue(poolArg)} has no one to go to`;
-  if (weights.length === 0 && !poolMinor.isZero()) throw new MoneyArgumentError(fn, 'weights', 2, `is empty, ${noOne}`);
+  if (weights.length === 0 && !poolMinor.isZero()) throw new FunctionArgumentError(fn, 'weights', 2, `is empty, ${noOne}`);
   if (weights.every((weight) => weight.isZero())) {
-    if (!poolMinor.isZero()) throw new MoneyArgumentError(fn, 'weights', 2, `are all zero, ${noOne}`);
+    if (!poolMinor.isZero()) throw new FunctionArgumentError(fn, 'weights', 2, `are all zero, ${noOne}`);
     return weights.map(() => formatDecimal(new ExactDecimal(0), digits));
   }
   const shares = splitByLargestRemainder(poolMinor, weights, (index) => {
@@ -136,7 +124,7 @@ export function decimalMul(aArg: unknown, bArg: unknown): string {
 export function decimalRound(aArg: unknown, placesArg: unknown): string {
   const a = decimalArgument('decimalRound', 'a', 1, aArg);
   if (typeof placesArg !== 'number' || !Number.isInteger(placesArg) || placesArg < 0 || placesArg > MAX_DECIMAL_PLACES) {
-    throw new MoneyArgumentError('decimalRound', 'places', 2, `must be a whole number from 0 to ${MAX_DECIMAL_PLACES}, got ${describeValue(placesArg)}`);
+    throw new FunctionArgumentError('decimalRound', 'places', 2, `must be a whole number from 0 to ${MAX_DECIMAL_PLACES}, got ${describeValue(placesArg)}`);
   }
   return formatDecimal(a.value.toDecimalPlaces(placesArg, ExactDecimal.ROUND_HALF_UP), placesArg);
 }
@@ -144,14 +132,14 @@ export function decimalRound(aArg: unknown, placesArg: unknown): string {
 function currencyArgument(fn: string, value: unknown, position: number): number {
   const digits = typeof value === 'string' ? currencyMinorUnit(value) : undefined;
   if (digits === undefined) {
-    throw new MoneyArgumentError(fn, 'currency', position, `must be an ISO 4217 currency code such as CNY, JPY or USD, got ${describeValue(value)}`);
+    throw new FunctionArgumentError(fn, 'currency', position, `must be an ISO 4217 currency code such as CNY, JPY or USD, got ${describeValue(value)}`);
   }
   return digits;
 }
 
 function decimalArgument(fn: string, argument: string, position: number, value: unknown): ScaledDecimal {
   const read = readDecimal(value);
-  if ('problem' in read) throw new MoneyArgumentError(fn, argument, position, `${read.problem}, got ${describeValue(value)}`);
+  if ('problem' in read) throw new FunctionArgumentError(fn, argument, position, `${read.problem}, got ${describeValue(value)}`);
   return read;
 }
 
@@ -159,7 +147,7 @@ function listArgument(fn: string, argument: string, position: number, value: unk
   if (value === undefined) return [];
   if (typeof value === 'number' || typeof value === 'string') return [value];
   if (!Array.isArray(value)) {
-    throw new MoneyArgumentError(fn, argument, position, `must be a list of numbers or decimal strings, got ${describeValue(value)}`);
+    throw new FunctionArgumentError(fn, argument, position, `must be a list of numbers or decimal strings, got ${describeValue(value)}`);
   }
   bounds.refuseLongList(value);
   bounds.stopIfPastDeadline();

@@ -26,23 +26,12 @@
  */
 import type jsonata from 'jsonata';
 import { DateTime, Duration, IANAZone } from 'luxon';
+import { describeValue, FunctionArgumentError } from './function-argument.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 const SHORT_DURATION_MS = { ms: 1, s: 1000, m: MINUTE_MS, h: 3_600_000, d: DAY_MS } as const;
 
-/** A time function was called with an argument it cannot use; the expression reports the message. */
-export class TimeArgumentError extends Error {
-  constructor(
-    readonly fn: string,
-    readonly argument: string,
-    readonly position: number,
-    problem: string,
-  ) {
-    super(`$${fn}: ${argument} (argument ${position}) ${problem}`);
-    this.name = 'TimeArgumentError';
-  }
-}
 
 export function registerTimeFunctions(compiled: jsonata.Expression): void {
   // Plain functions with plain parameters: JSONata reads parameter names from a native function's
@@ -77,7 +66,7 @@ export function plus(instantArg: unknown, durationArg: unknown): string {
   const at = instantArgument('plus', instantArg, 1);
   const ms = durationArgument('plus', durationArg, 2);
   const moved = at + ms;
-  if (!Number.isFinite(moved) || Math.abs(moved) > 8.64e15) throw new TimeArgumentError('plus', 'duration', 2, 'moves the instant out of the representable range');
+  if (!Number.isFinite(moved) || Math.abs(moved) > 8.64e15) throw new FunctionArgumentError('plus', 'duration', 2, 'moves the instant out of the representable range');
   return new Date(moved).toISOString();
 }
 
@@ -118,29 +107,29 @@ export function instantOfWallClock(wall: number, zone: IANAZone): number {
 }
 
 function zoneArgument(fn: string, value: unknown, position: number): IANAZone {
-  if (typeof value !== 'string' || value === '') throw new TimeArgumentError(fn, 'timeZone', position, `must be an IANA time zone such as Asia/Shanghai, got ${describe(value)}`);
-  if (!IANAZone.isValidZone(value)) throw new TimeArgumentError(fn, 'timeZone', position, `${describe(value)} is not an IANA time zone (such as Asia/Shanghai or America/Los_Angeles)`);
+  if (typeof value !== 'string' || value === '') throw new FunctionArgumentError(fn, 'timeZone', position, `must be an IANA time zone such as Asia/Shanghai, got ${describeValue(value)}`);
+  if (!IANAZone.isValidZone(value)) throw new FunctionArgumentError(fn, 'timeZone', position, `${describeValue(value)} is not an IANA time zone (such as Asia/Shanghai or America/Los_Angeles)`);
   return IANAZone.create(value);
 }
 
 function dateArgument(fn: string, value: unknown, position: number): { year: number; month: number; day: number } {
   const match = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
-  if (!match) throw new TimeArgumentError(fn, 'localDate', position, `must be a date like 2024-12-01, got ${describe(value)}`);
+  if (!match) throw new FunctionArgumentError(fn, 'localDate', position, `must be a date like 2024-12-01, got ${describeValue(value)}`);
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const probe = new Date(Date.UTC(year, month - 1, day));
   if (month < 1 || month > 12 || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
-    throw new TimeArgumentError(fn, 'localDate', position, `${describe(value)} is not a day of the calendar`);
+    throw new FunctionArgumentError(fn, 'localDate', position, `${describeValue(value)} is not a day of the calendar`);
   }
   return { year, month, day };
 }
 
 function timeArgument(fn: string, value: unknown, position: number): { hour: number; minute: number; second: number } {
   const match = typeof value === 'string' ? /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value) : null;
-  if (!match) throw new TimeArgumentError(fn, 'localTime', position, `must be a time like 09:30, 09:30:15 or 24:00, got ${describe(value)}`);
+  if (!match) throw new FunctionArgumentError(fn, 'localTime', position, `must be a time like 09:30, 09:30:15 or 24:00, got ${describeValue(value)}`);
   const [hour, minute, second] = [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
   const endOfDay = hour === 24 && minute === 0 && second === 0;
   if (!endOfDay && (hour > 23 || minute > 59 || second > 59)) {
-    throw new TimeArgumentError(fn, 'localTime', position, `${describe(value)} is not a time of day (00:00 to 23:59:59, or 24:00 for the end of the day)`);
+    throw new FunctionArgumentError(fn, 'localTime', position, `${describeValue(value)} is not a time of day (00:00 to 23:59:59, or 24:00 for the end of the day)`);
   }
   return { hour, minute, second };
 }
@@ -149,33 +138,26 @@ function timeArgument(fn: string, value: unknown, position: number): { hour: num
 function instantArgument(fn: string, value: unknown, position: number): number {
   if (typeof value === 'number') {
     if (Number.isFinite(value) && Math.abs(value) <= 8.64e15) return value;
-    throw new TimeArgumentError(fn, 'instant', position, `must be a timestamp, got ${describe(value)}`);
+    throw new FunctionArgumentError(fn, 'instant', position, `must be a timestamp, got ${describeValue(value)}`);
   }
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value)) {
-    throw new TimeArgumentError(fn, 'instant', position, `must be an ISO 8601 timestamp with its offset, like 2024-12-02T05:00:00Z, got ${describe(value)}`);
+    throw new FunctionArgumentError(fn, 'instant', position, `must be an ISO 8601 timestamp with its offset, like 2024-12-02T05:00:00Z, got ${describeValue(value)}`);
   }
   const parsed = DateTime.fromISO(value, { setZone: true });
-  if (!parsed.isValid) throw new TimeArgumentError(fn, 'instant', position, `${describe(value)} is not a moment of the calendar (${parsed.invalidExplanation ?? parsed.invalidReason})`);
+  if (!parsed.isValid) throw new FunctionArgumentError(fn, 'instant', position, `${describeValue(value)} is not a moment of the calendar (${parsed.invalidExplanation ?? parsed.invalidReason})`);
   return parsed.toMillis();
 }
 
 function durationArgument(fn: string, value: unknown, position: number): number {
-  const problem = `must be a duration like 30m, -24h, 2d or PT1H, got ${describe(value)}`;
-  if (typeof value !== 'string') throw new TimeArgumentError(fn, 'duration', position, problem);
+  const problem = `must be a duration like 30m, -24h, 2d or PT1H, got ${describeValue(value)}`;
+  if (typeof value !== 'string') throw new FunctionArgumentError(fn, 'duration', position, problem);
   const short = /^([+-]?)(\d+)(ms|s|m|h|d)$/.exec(value);
   if (short) return (short[1] === '-' ? -1 : 1) * Number(short[2]) * SHORT_DURATION_MS[short[3] as keyof typeof SHORT_DURATION_MS];
   const iso = /^([+-]?)(P.*)$/i.exec(value);
   const duration = iso ? Duration.fromISO(iso[2]!.toUpperCase()) : undefined;
-  if (!iso || !duration?.isValid) throw new TimeArgumentError(fn, 'duration', position, problem);
+  if (!iso || !duration?.isValid) throw new FunctionArgumentError(fn, 'duration', position, problem);
   if (duration.years !== 0 || duration.quarters !== 0 || duration.months !== 0) {
-    throw new TimeArgumentError(fn, 'duration', position, `${describe(value)} counts years or months, which have no fixed length; use days, hours or minutes`);
+    throw new FunctionArgumentError(fn, 'duration', position, `${describeValue(value)} counts years or months, which have no fixed length; use days, hours or minutes`);
   }
   return (iso[1] === '-' ? -1 : 1) * duration.toMillis();
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return `a list of ${value.length}`;
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
