@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors/index.js';
-import type { RunRecord } from '../../src/store/records.js';
 import { packageRoot } from '../../src/package-root.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { RUN } from './a-run.js';
 import { describeStoreContract } from './store-contract.js';
 
 const directories = new WeakMap<SqliteStore, string>();
@@ -259,14 +259,3 @@ describe('SqliteStore', () => {
     );
   });
 });
-
-const RUN: RunRecord = {
-  id: 'run_1',
-  flowId: 'offer-to-onboard',
-  flowVersion: '1',
-  flowHash: 'sha256:aa',
-  status: 'queued',
-  input: { offerId: 'of_1', name: 'Zoë 张伟' },
-  createdAt: '2025-03-01T09:00:00.000Z',
-  updatedAt: '2025-03-01T09:00:00.000Z',
-};

@@ -11,7 +11,6 @@ import {
   type RunCursor,
   type ScheduleQuery,
   type ScheduleRecord,
-  type Suspension,
   type JournalEntry,
   type RunQuery,
   type RunRecord,
@@ -22,7 +21,6 @@ import {
 import {
   BusinessKeyTakenError,
   RunExistsError,
-  RunFencedError,
   RunNotFoundError,
   type EventKeyQuery,
   type FiringOutcome,
@@ -35,8 +33,13 @@ import {
   type Store,
 } from '../store.js';
 import { eventKeys } from '../event-keys.js';
+import { deliveryWith, duplicateReason, withDispatch, type DeliveryBody, type DeliveryColumns } from '../delivery-rows.js';
+import { prefixEnd } from '../key-prefix.js';
+import { applyPatch, checkFence, dueAtOf, earlierWake, exclusiveKeyOf, listensOf, stepBody, stepOf } from '../run-rules.js';
+import { scheduled } from '../schedule-rules.js';
 import { makeFolder } from '../../fs/make-folder.js';
-import { checkVersion, DatabaseTooNewError, migrate, sqliteMigrations } from './migrate.js';
+import { DatabaseTooNewError } from '../migrations.js';
+import { checkVersion, migrate, sqliteMigrations } from './migrate.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -330,33 +333,13 @@ export class SqliteStore implements Store {
       markDispatched: db.transaction((id: number, at: string, results: readonly DispatchResult[]) => {
         const row = stmt.getDelivery.get(id);
         if (!row) return;
-        const body = JSON.parse(row.body) as { dispatch?: DispatchResult[] };
-        const known = new Set((body.dispatch ?? []).map((r) => JSON.stringify(r)));
-        const added = results.filter((r) => !known.has(JSON.stringify(r)));
-        stmt.markDispatched.run(at, JSON.stringify({ ...body, dispatch: [...(body.dispatch ?? []), ...added] }), id);
+        stmt.markDispatched.run(at, JSON.stringify(withDispatch(JSON.parse(row.body) as DeliveryBody, results)), id);
       }).immediate,
       putSchedule: db.transaction((schedule: NewSchedule): ScheduleRecord => {
         const existing = stmt.getSchedule.get(schedule.key);
         const previous = existing ? (JSON.parse(existing.body) as ScheduleRecord) : undefined;
-        const same =
-          previous?.status === 'pending' &&
-          previous.createdBy === schedule.createdBy &&
-          previous.fireAt === schedule.fireAt &&
-          previous.flowId === schedule.flowId &&
-          JSON.stringify(previous.input) === JSON.stringify(schedule.input ?? null);
-        if (previous && same) return previous;
-        const record: ScheduleRecord = {
-          key: schedule.key,
-          flowId: schedule.flowId,
-          input: schedule.input ?? null,
-          fireAt: schedule.fireAt,
-          ...(schedule.timeZone ? { timeZone: schedule.timeZone } : {}),
-          status: 'pending',
-          generation: (previous?.generation ?? 0) + 1,
-          createdAt: previous?.createdAt ?? schedule.at,
-          updatedAt: schedule.at,
-          createdBy: schedule.createdBy,
-        };
+        const record = scheduled(previous, schedule);
+        if (record === previous) return previous;
         this.writeSchedule(record);
         return record;
       }).immediate,
@@ -466,7 +449,7 @@ export class SqliteStore implements Store {
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
-    return this.read(() => this.stmt.listSteps.all(runId)).map((row) => ({ runId, path: row.key.slice(2), ...(JSON.parse(row.body) as object) }) as StepRecord);
+    return this.read(() => this.stmt.listSteps.all(runId)).map((row) => stepOf(runId, row.key.slice(2), row.body));
   }
 
   async putStep(step: StepRecord): Promise<void> {
@@ -536,14 +519,14 @@ export class SqliteStore implements Store {
       const seen = stmt.getSeen.get(delivery.source, event.id);
       if (seen && seen.expires_at > delivery.receivedAt) {
         outcome = 'duplicate';
-        reason = { code: 'duplicate', message: `event ${event.id} was delivered before` };
+        reason = duplicateReason(event.id);
       } else {
         stmt.putSeen.run(delivery.source, event.id, delivery.dedupeUntil);
       }
     }
     // Only an accepted event that a flow may start from waits in the outbox; the rest are settled.
     const dispatchedAt = outcome === 'accepted' && delivery.triggers !== false ? null : delivery.receivedAt;
-    const body: Pick<DeliveryRecord, 'reason' | 'event' | 'dispatch'> = { ...(reason ? { reason } : {}), ...(event ? { event } : {}) };
+    const body: DeliveryBody = { ...(reason ? { reason } : {}), ...(event ? { event } : {}) };
     const id = Number(stmt.insertDelivery.run(delivery.source, delivery.receivedAt, outcome, dispatchedAt, JSON.stringify(body)).lastInsertRowid);
     if (outcome === 'accepted' && event && delivery.listenable !== false) {
       for (const key of eventKeys(event)) stmt.insertEventKey.run(delivery.source, event.type, key.path, key.value, id, delivery.receivedAt);
@@ -716,16 +699,13 @@ export class SqliteStore implements Store {
    * serialised, so one of them always sees the other.
    */
   private writeRun(stored: StoredRow, run: RunRecord, wakeAt: string | null): void {
-    const listening = run.status === 'waiting' ? eventWaits(run.waitingFor) : [];
-    const listened = stored.status === 'waiting' && stored.body.includes('"kind":"event"');
-    // Rewritten only when what the run listens for changed (it parked, or stopped waiting).
-    const listensChanged = listening.length > 0 ? !listened || JSON.stringify(listening) !== JSON.stringify(eventWaits((JSON.parse(stored.body) as RunRecord).waitingFor)) : listened;
-    if (listensChanged) {
+    const listens = listensOf(stored, run);
+    if (listens.changed) {
       this.stmt.deleteListens.run(run.id);
-      for (const wait of listening) {
+      for (const wait of listens.listening) {
         this.stmt.insertListen.run(wait.connection, wait.type, wait.path, wait.value, run.id, wait.step);
         if (this.stmt.arrivedEvent.get(wait.connection, wait.type, wait.path, wait.value, wait.since)) {
-          wakeAt = wakeAt !== null && wakeAt < run.updatedAt ? wakeAt : run.updatedAt;
+          wakeAt = earlierWake(wakeAt, run.updatedAt);
         }
       }
     }
@@ -763,7 +743,7 @@ export class SqliteStore implements Store {
   private wakeRun(runId: string, at: string): void {
     const stored = this.stmt.storedRun.get(runId);
     if (!stored || TERMINAL_STATUSES.includes(stored.status)) return;
-    const wakeAt = stored.wake_at !== null && stored.wake_at < at ? stored.wake_at : at;
+    const wakeAt = earlierWake(stored.wake_at, at);
     this.writeRun(stored, JSON.parse(stored.body) as RunRecord, wakeAt);
   }
 
@@ -840,22 +820,7 @@ export class SqliteStore implements Store {
   }
 }
 
-/**
- * When a run next needs looking at through the due index: queued runs now (since they were
- * queued), waiting ones at their deadline or an earlier wake-up. A running run has no entry:
- * it is found by its lease (the few running runs, through the status index), so a run that
- * never waits never writes the due index. A wake-up for it waits in `wake_at` until it parks.
- */
-function dueAtOf(run: RunRecord, wakeAt: string | null): string | null {
-  if (run.status === 'queued') return run.updatedAt;
-  if (run.status !== 'waiting') return null;
-  const until = run.waitingUntil ?? null;
-  if (wakeAt === null) return until;
-  return until === null || wakeAt < until ? wakeAt : until;
-}
-
 function rowOf(run: RunRecord, wakeAt: string | null): RunRow {
-  const terminal = TERMINAL_STATUSES.includes(run.status);
   return {
     id: run.id,
     flowId: run.flowId,
@@ -865,9 +830,9 @@ function rowOf(run: RunRecord, wakeAt: string | null): RunRow {
     owner: run.owner ?? null,
     leaseUntil: run.leaseUntil ?? null,
     businessKey: run.businessKey ?? null,
-    exclusiveKey: run.exclusiveKey && run.businessKey !== undefined && !terminal ? run.businessKey : null,
+    exclusiveKey: exclusiveKeyOf(run),
     dueAt: dueAtOf(run, wakeAt),
-    wakeAt: terminal ? null : wakeAt,
+    wakeAt: TERMINAL_STATUSES.includes(run.status) ? null : wakeAt,
     body: JSON.stringify(run),
   };
 }
@@ -903,12 +868,7 @@ function seqOfKey(key: string | null | undefined): number {
   return key ? Number(key.slice(2)) : 0;
 }
 
-interface DeliveryRow {
-  id: number;
-  source: string;
-  received_at: string;
-  outcome: DeliveryRecord['outcome'];
-  dispatched_at: string | null;
+interface DeliveryRow extends DeliveryColumns {
   body: string;
 }
 
@@ -916,31 +876,8 @@ function deliveryOf(row: DeliveryRow): DeliveryRecord {
   return deliveryWith(row, JSON.parse(row.body) as DeliveryBody);
 }
 
-type DeliveryBody = Pick<DeliveryRecord, 'reason' | 'event' | 'dispatch'>;
-
-function deliveryWith(row: Omit<DeliveryRow, 'body'>, body: DeliveryBody): DeliveryRecord {
-  return {
-    id: row.id,
-    source: row.source,
-    receivedAt: row.received_at,
-    outcome: row.outcome,
-    ...body,
-    ...(row.dispatched_at === null ? {} : { dispatchedAt: row.dispatched_at }),
-  };
-}
-
 function cursorParams(cursor: RunCursor): string[] {
   return [cursor.createdAt, cursor.createdAt, cursor.id];
-}
-
-function eventWaits(waits: readonly Suspension[] | undefined): Extract<Suspension, { kind: 'event' }>[] {
-  return (waits ?? []).filter((w): w is Extract<Suspension, { kind: 'event' }> => w.kind === 'event');
-}
-
-/** A step's JSON without its key, which the row holds already: a run's checkpoints take fewer pages. */
-function stepBody(step: StepRecord): string {
-  const { runId: _runId, path: _path, ...rest } = step;
-  return JSON.stringify(rest);
 }
 
 function fileIdentity(file: string): { dev: number; ino: number } | undefined {
@@ -952,19 +889,6 @@ function fileIdentity(file: string): { dev: number; ino: number } | undefined {
   }
 }
 
-/** Throws unless `owner` holds the run and it has not finished. */
-function checkFence(runId: string, owner: string, status: RunStatus | undefined, holder: string | undefined): void {
-  if (status === undefined || holder !== owner || TERMINAL_STATUSES.includes(status)) {
-    throw new RunFencedError(runId, owner, status, holder);
-  }
-}
-
-/**
- * The least string above every string that starts with `prefix`, or undefined when there is none,
- * in SQLite's text order (UTF-8 bytes, i.e. code points): the prefix with its last code point
- * raised by one, after dropping trailing U+10FFFF, which cannot be raised. An index range scan
- * then finds exactly the keys under the prefix, whatever characters follow it.
- */
 /** Parameters of a page of state entries; a limit of -1 is none. */
 interface StatePage {
   namespace: string;
@@ -974,24 +898,3 @@ interface StatePage {
 }
 
 const STATE_KEYS_PER_READ = 500;
-
-function prefixEnd(prefix: string): string | undefined {
-  const codePoints = Array.from(prefix, (char) => char.codePointAt(0) ?? 0);
-  for (let last = codePoints.pop(); last !== undefined; last = codePoints.pop()) {
-    if (last === MAX_CODE_POINT) continue;
-    // Surrogate code points are not characters: the one after U+D7FF is U+E000.
-    return String.fromCodePoint(...codePoints, last === 0xd7ff ? 0xe000 : last + 1);
-  }
-  return undefined;
-}
-
-const MAX_CODE_POINT = 0x10ffff;
-
-function applyPatch(run: RunRecord, patch: Partial<Omit<RunRecord, 'id'>>): RunRecord {
-  const next = { ...run } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === undefined) delete next[key];
-    else next[key] = value;
-  }
-  return next as unknown as RunRecord;
-}
