@@ -13,6 +13,7 @@ import { EmbeddedRuntime } from '../runtime/embedded-runtime.js';
 import { EventDispatcher } from '../events/event-dispatcher.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { StepRecord } from '../store/records.js';
+import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 
@@ -55,6 +56,20 @@ export interface AppOptions {
   onCheckpoint?: (step: StepRecord) => void;
 }
 
+/** PostgreSQL when a database URL is configured, else the SQLite file under the data directory. */
+async function openStore(config: StaffwireConfig, readonly: boolean): Promise<Store> {
+  const { url, urlSetting, poolSize, schema } = config.store;
+  if (url !== undefined) {
+    return PostgresStore.open({ url, poolSize, readonly, ...(urlSetting ? { setting: urlSetting } : {}), ...(schema ? { schema } : {}) });
+  }
+  return new SqliteStore(join(config.dataDir, 'staffwire.db'), {
+    synchronous: config.store.synchronous,
+    busyTimeoutMs: config.store.busyTimeoutMs,
+    readonly,
+    setting: config.file ? `dataDir in ${config.file}, or STAFFWIRE_DATA_DIR` : 'dataDir, or STAFFWIRE_DATA_DIR',
+  });
+}
+
 /**
  * The composition root: configuration in, a wired process out. The CLI, the server and the
  * worker all start here, so each gets the same store, engine and runtime for the same config.
@@ -65,12 +80,7 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
   const connectors = await discoverConnectors();
   checkConnections(config, connectors);
   const flows = new FlowFiles(config.flowDirs);
-  const store = new SqliteStore(join(config.dataDir, 'staffwire.db'), {
-    synchronous: config.store.synchronous,
-    busyTimeoutMs: config.store.busyTimeoutMs,
-    readonly: options.readonly ?? false,
-    setting: config.file ? `dataDir in ${config.file}, or STAFFWIRE_DATA_DIR` : 'dataDir, or STAFFWIRE_DATA_DIR',
-  });
+  const store = await openStore(config, options.readonly ?? false);
   const engine = new Engine({
     store,
     connectors,

@@ -5,6 +5,7 @@ import { UsageError } from '../errors/index.js';
 import { JsonTextError } from '../errors/json-text-error.js';
 import { decodeJsonText } from '../json/json-text.js';
 import { schemaValidator } from '../schemas.js';
+import { DEFAULT_POOL_SIZE } from '../store/postgres/postgres-store.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from '../store/sqlite/sqlite-store.js';
 import { DEFAULT_ENGINE_LIMITS, type EngineLimits } from '../engine/engine.js';
 import { DEFAULT_EXPRESSION_LIMITS } from '../engine/expressions/expression.js';
@@ -51,6 +52,19 @@ export const DEFAULT_SERVER_CONFIG: Omit<ServerConfig, 'tokens'> = {
   rateLimit: { max: 1200, windowMs: 60_000 },
 };
 
+/** Which store a process opens: the SQLite file under dataDir, unless a PostgreSQL URL is set. */
+export interface StoreConfig {
+  synchronous: 'normal' | 'full';
+  busyTimeoutMs: number;
+  /** A postgres:// URL: the PostgreSQL store instead of SQLite. */
+  url?: string;
+  /** Which setting the URL came from, for messages. */
+  urlSetting?: string;
+  poolSize: number;
+  /** The PostgreSQL schema; PostgresStore's default when unset. */
+  schema?: string;
+}
+
 /** staffwire.config.json after defaults and environment overrides; paths are absolute. */
 export interface StaffwireConfig {
   /** The file read, or undefined when running on defaults. */
@@ -65,7 +79,7 @@ export interface StaffwireConfig {
     leaseMs: number;
     inlineRetryMaxMs: number;
   };
-  store: { synchronous: 'normal' | 'full'; busyTimeoutMs: number };
+  store: StoreConfig;
   /** `configured`: the level was set (file or STAFFWIRE_LOG_LEVEL); `staffwire serve` logs at info otherwise. */
   log: { level: string; configured: boolean };
   server: ServerConfig;
@@ -78,7 +92,7 @@ interface ConfigFile {
   flowDirs?: string[];
   connections?: Record<string, ConnectionConfig>;
   limits?: Partial<StaffwireConfig['limits']>;
-  store?: { synchronous?: 'normal' | 'full'; busyTimeoutMs?: number };
+  store?: { synchronous?: 'normal' | 'full'; busyTimeoutMs?: number; url?: string; poolSize?: number; schema?: string };
   log?: { level?: string };
   webhooks?: { dedupeWindowMs?: number };
   server?: Partial<Omit<ServerConfig, 'authFailures' | 'rateLimit'>> & {
@@ -110,7 +124,7 @@ export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.e
       leaseMs: limits.leaseMs ?? DEFAULT_ENGINE_LIMITS.leaseMs,
       inlineRetryMaxMs: limits.inlineRetryMaxMs ?? DEFAULT_ENGINE_LIMITS.inlineRetryMaxMs,
     },
-    store: { synchronous: raw.store?.synchronous ?? 'normal', busyTimeoutMs: raw.store?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS },
+    store: storeConfigOf(raw.store ?? {}, env, file),
     log: { level: env.STAFFWIRE_LOG_LEVEL || raw.log?.level || 'warn', configured: Boolean(env.STAFFWIRE_LOG_LEVEL || raw.log?.level) },
     server: serverConfigOf(raw.server ?? {}, env, file),
     webhooks: { dedupeWindowMs: raw.webhooks?.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS },
@@ -140,6 +154,23 @@ function serverConfigOf(raw: NonNullable<ConfigFile['server']>, env: NodeJS.Proc
     tokens: tokens.map((t) => ({ name: t.name, role: t.role, sha256: t.sha256.toLowerCase() })),
     authFailures: { ...defaults.authFailures, ...raw.authFailures },
     rateLimit: { ...defaults.rateLimit, ...raw.rateLimit },
+  };
+}
+
+function storeConfigOf(raw: NonNullable<ConfigFile['store']>, env: NodeJS.ProcessEnv, file: string): StoreConfig {
+  const fromEnv = Boolean(env.STAFFWIRE_DATABASE_URL);
+  const url = env.STAFFWIRE_DATABASE_URL || raw.url;
+  const urlSetting = fromEnv ? 'STAFFWIRE_DATABASE_URL' : `store.url in ${file}`;
+  // The value itself may hold a password: the message names the setting, and the scheme alone.
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+    throw new UsageError(`${urlSetting} must be a postgres:// or postgresql:// URL, got one starting "${url.split(':')[0]}:"`);
+  }
+  return {
+    synchronous: raw.synchronous ?? 'normal',
+    busyTimeoutMs: raw.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+    ...(url === undefined ? {} : { url, urlSetting }),
+    poolSize: raw.poolSize ?? DEFAULT_POOL_SIZE,
+    ...(raw.schema === undefined ? {} : { schema: raw.schema }),
   };
 }
 

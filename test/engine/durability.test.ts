@@ -11,6 +11,8 @@ import type { FlowDefinition, Step } from '../../src/engine/flow-types.js';
 import { RunInterruptedError } from '../../src/errors/index.js';
 import type { StepRecord } from '../../src/store/records.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { openStoreData, STORE_KINDS, type TestStoreData } from '../support/store-kinds.js';
 import { TestClock } from './helpers.js';
 
 /**
@@ -101,6 +103,10 @@ afterEach(async () => {
 function processNamed(name: string, options: { written?: StepRecord[]; busyTimeoutMs?: number } = {}): Engine {
   const store = new SqliteStore(join(dir, 'staffwire.db'), options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
   stores.push(store);
+  return engineOn(store, name, options);
+}
+
+function engineOn(store: Store, name: string, options: { written?: StepRecord[] } = {}): Engine {
   return new Engine({
     store,
     connectors: new ConnectorRegistry().register(gate.connector),
@@ -117,10 +123,20 @@ function flow(steps: Step[], id = `durability-${++flowCount}`): FlowDefinition {
   return { id, version: '1', steps };
 }
 
-describe('a process that lost its claim', () => {
+describe.each(STORE_KINDS)('a process that lost its claim (%s)', (kind) => {
+  let data: TestStoreData;
+
+  beforeEach(async () => {
+    data = await openStoreData(kind);
+  });
+
+  afterEach(async () => {
+    await data.remove();
+  });
+
   it('writes nothing and sends no further call once another process took the run over', async () => {
-    const a = processNamed('a');
-    const b = processNamed('b');
+    const a = engineOn(data.store, 'a');
+    const b = engineOn(await data.another(), 'b');
     const compiled = a.compile(flow([send('first'), send('second'), send('third')]));
     const run = await a.startRun(compiled, {});
     const first = gate.hold('first');

@@ -12,6 +12,8 @@ import type { FlowDefinition, Step } from '../../src/engine/flow-types.js';
 import { StaffwireError, VendorError, type ErrorCategory } from '../../src/errors/index.js';
 import type { RunRecord, StepRecord } from '../../src/store/records.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { openStoreData, type StoreKind } from '../support/store-kinds.js';
 
 /** One call the probe connector received. */
 export interface ProbeCall {
@@ -189,7 +191,7 @@ export interface HarnessOptions {
 
 export interface Harness {
   engine: Engine;
-  store: SqliteStore;
+  store: Store;
   probe: Probe;
   clock: TestClock;
   /** Compiles, starts and executes a flow once (until it ends or parks). */
@@ -202,6 +204,19 @@ export interface Harness {
 export function createHarness(options: HarnessOptions = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'staffwire-engine-'));
   const store = new SqliteStore(join(dir, 'staffwire.db'));
+  return harnessOn(store, options, async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** The same harness on a fresh store of the given kind. */
+export async function createHarnessOn(kind: StoreKind, options: HarnessOptions = {}): Promise<Harness> {
+  const data = await openStoreData(kind);
+  return harnessOn(data.store, options, () => data.remove());
+}
+
+function harnessOn(store: Store, options: HarnessOptions, remove: () => Promise<void>): Harness {
   const probe = new Probe();
   const clock = new TestClock();
   const connectors = new ConnectorRegistry().register(httpConnector).register(probe.connector);
@@ -245,10 +260,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       return execute(run.id);
     },
     execute,
-    async close() {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: remove,
   };
 }
 

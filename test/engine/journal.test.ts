@@ -1,19 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, defineFlow, type Harness } from './helpers.js';
+import { STORE_KINDS } from '../support/store-kinds.js';
+import { createHarnessOn, defineFlow, type Harness } from './helpers.js';
 
-let h: Harness;
+describe.each(STORE_KINDS)('the run journal (%s)', (kind) => {
+  let h: Harness;
 
-beforeEach(() => {
-  h = createHarness();
-});
+  beforeEach(async () => {
+    h = await createHarnessOn(kind);
+  });
 
-afterEach(async () => {
-  await h.close();
-});
+  afterEach(async () => {
+    await h.close();
+  });
 
-const journalOf = async (runId: string) => (await h.store.listJournal(runId)).map((e) => [e.type, e.step ?? '', e.attempt ?? 0, e.actor] as const);
+  const journalOf = async (runId: string) => (await h.store.listJournal(runId)).map((e) => [e.type, e.step ?? '', e.attempt ?? 0, e.actor] as const);
 
-describe('the run journal', () => {
   it('records every step that is not pure, every retry and outcome, with time, attempt and actor, and keeps a retried run’s history', async () => {
     const flow = h.engine.compile(
       defineFlow([

@@ -216,4 +216,10 @@ describe('PostgresStore', () => {
     expect(await reader.listRuns()).toEqual([RUN]);
     await expect(reader.createRun({ ...RUN, id: 'run_2' })).rejects.toMatchObject({ code: 'store.readonly' });
   });
+
+  it('opened read-only on a new database, reads it as empty', async () => {
+    const reader = await open({ schema: schema(), readonly: true });
+    expect(await reader.listRuns()).toEqual([]);
+    expect(await reader.nextDueAt()).toBeUndefined();
+  });
 });

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { StoreUnavailableError } from '../../errors/index.js';
 import { DatabaseTooNewError, migrationsOf, type Migration } from '../migrations.js';
 
 /** Ordered SQL files, `NNN-what-it-does.sql`; a schema's `staffwire_schema` table holds the last one applied. */
@@ -17,11 +16,12 @@ function advice(setting: string): string {
 /**
  * Brings the schema to the latest version: every migration it lacks, in order, in one
  * transaction under an advisory lock, so two processes starting together migrate once and a
- * crash midway leaves the previous version whole. Creates the schema when missing.
+ * crash midway leaves the previous version whole. Creates the schema when missing. READ WRITE
+ * even on a read-only store's connection: a command that only reads still finds the tables it reads.
  */
 export async function migrate(client: pg.PoolClient, schema: string, location: string, setting: string, upTo = postgresMigrations().length): Promise<void> {
   const migrations = postgresMigrations().slice(0, upTo);
-  await client.query('BEGIN');
+  await client.query('BEGIN READ WRITE');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -39,21 +39,6 @@ export async function migrate(client: pg.PoolClient, schema: string, location: s
   } catch (err) {
     await client.query('ROLLBACK');
     throw err;
-  }
-}
-
-/** For a read-only opening, which may not migrate: the schema must be exactly this version. */
-export async function checkVersion(client: pg.PoolClient, schema: string, location: string, setting: string): Promise<void> {
-  const exists = await client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [`${schema}.staffwire_schema`]);
-  const current = exists.rows[0]?.found ? await versionIn(client) : 0;
-  const latest = postgresMigrations().length;
-  if (current > latest) throw new DatabaseTooNewError(location, current, latest, advice(setting));
-  if (current < latest) {
-    throw new StoreUnavailableError(
-      'store.io',
-      `the store ${location} (schema ${schema}) has schema version ${current}, older than this Staffwire's ${latest}, and a read-only command may not upgrade it: run a command that writes (staffwire serve) once`,
-      location,
-    );
   }
 }
 

@@ -33,7 +33,7 @@ import {
   type Store,
 } from '../store.js';
 import { checkSchemaName, ConcurrentWriteError, openPool, PostgresConnection, redactedUrl, type Queryable } from './connection.js';
-import { checkVersion, migrate } from './migrate.js';
+import { migrate } from './migrate.js';
 import { appendJournal, applyStateChanges, insertRun, lockListens, lockRun, upsertSteps, wakeRun, writeRun } from './run-rows.js';
 
 export interface PostgresStoreOptions {
@@ -43,7 +43,10 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Connections the pool opens at most. Default 10. */
   poolSize?: number;
-  /** Every transaction read-only (`default_transaction_read_only`), and no migration: for commands that only read. */
+  /**
+   * Every transaction of the store read-only (`default_transaction_read_only`): for commands that
+   * only read. The schema is still brought up to date at open, so they work on a new database.
+   */
   readonly?: boolean;
   /** Names the setting that chose the database, for messages. Default `store.url`. */
   setting?: string;
@@ -67,7 +70,7 @@ export class PostgresStore implements Store {
 
   private constructor(private readonly db: PostgresConnection) {}
 
-  /** Connects, and migrates the schema (or, read-only, checks its version): a database that cannot be used fails here. */
+  /** Connects and migrates the schema: a database that cannot be used fails here, at start. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const schema = options.schema ?? 'public';
     checkSchemaName(schema);
@@ -84,8 +87,7 @@ export class PostgresStore implements Store {
     try {
       const client = await pool.connect();
       try {
-        if (options.readonly) await checkVersion(client, schema, location, setting);
-        else await migrate(client, schema, location, setting);
+        await migrate(client, schema, location, setting);
       } finally {
         client.release();
       }
