@@ -2,8 +2,6 @@
  * npm run bench:engine — the embedded engine on a representative 6-step flow against a local
  * no-op HTTP server, compared with a plain async function doing the same work in the same run.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,67 +11,13 @@ import { pino } from 'pino';
 import { discoverConnectors } from '../src/connector-kit/registry.js';
 import { HttpClient } from '../src/connector-kit/http-client.js';
 import { Engine } from '../src/engine/engine.js';
-import type { FlowDefinition } from '../src/engine/flow-types.js';
 import { EmbeddedRuntime } from '../src/runtime/embedded-runtime.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { countWrites, inputFor, plainFunction, sixStepFlow, startNoopServer, STEPS_PER_RUN } from './support/six-step-flow.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10_000);
 const WARMUP = 500;
 const CONCURRENCY = 16;
-
-const flow: FlowDefinition = {
-  id: 'bench-six-steps',
-  version: '1',
-  steps: [
-    { id: 'prepare', kind: 'set', values: { items: '${ $input.items }', owner: '${ $input.owner }', amount: '${ $input.amount }' } },
-    {
-      id: 'route',
-      kind: 'switch',
-      cases: [{ when: '${ $input.amount > 100 }', steps: [{ id: 'high', kind: 'set', values: { tier: 'high' } }] }],
-      default: [{ id: 'low', kind: 'set', values: { tier: 'low' } }],
-    },
-    { id: 'each_item', kind: 'for', each: '${ $steps.prepare.items }', steps: [{ id: 'item', kind: 'set', values: { id: '${ $item }', position: '${ $index }' } }] },
-    {
-      id: 'notify',
-      kind: 'call',
-      action: 'http.request',
-      connection: 'noop',
-      with: { method: 'POST', url: '/notify', body: { owner: '${ $steps.prepare.owner }', tier: '${ $steps.route.output.tier }' } },
-    },
-    { id: 'summary', kind: 'set', values: { status: '${ $steps.notify.status }', items: '${ $count($steps.each_item) }' } },
-    { id: 'done', kind: 'return', output: '${ $steps.summary }' },
-  ],
-};
-/** Checkpointed steps per run: 6 top-level, the switch's branch, 10 iterations. */
-const STEPS_PER_RUN = 17;
-
-function inputFor(i: number) {
-  return { items: Array.from({ length: 10 }, (_, k) => `item-${i}-${k}`), owner: `owner-${i}`, amount: i % 200 };
-}
-
-/** The same work without the engine: evaluate, branch, loop, call, summarise. */
-async function plainFunction(client: HttpClient, input: ReturnType<typeof inputFor>) {
-  const prepare = { items: input.items, owner: input.owner, amount: input.amount };
-  const route = { branch: input.amount > 100 ? 0 : 'default', output: { tier: input.amount > 100 ? 'high' : 'low' } };
-  const each: unknown[] = [];
-  for (let index = 0; index < prepare.items.length; index++) each.push({ id: prepare.items[index], position: index });
-  const notify = await client.send({ method: 'POST', url: '/notify', json: { owner: prepare.owner, tier: route.output.tier }, headers: { 'idempotency-key': 'k' } });
-  return { status: notify.status, items: each.length };
-}
-
-/** Counts calls of the store's write methods: each is one transaction. */
-function countWrites(store: SqliteStore): { readonly count: number; reset(): void } {
-  const counter = { count: 0, reset: () => (counter.count = 0) };
-  const methods = ['createRun', 'updateRun', 'claimRun', 'renewLease', 'releaseRun', 'putStep', 'putSteps', 'putFlowContent', 'deleteSteps'] as const;
-  for (const name of methods) {
-    const original = (store[name] as (...args: unknown[]) => Promise<unknown>).bind(store);
-    (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-      counter.count++;
-      return original(...args);
-    };
-  }
-  return counter;
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -85,12 +29,8 @@ function rssMb(): number {
 }
 
 async function main() {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startNoopServer();
+  const baseUrl = server.baseUrl;
   const dir = mkdtempSync(join(tmpdir(), 'staffwire-bench-'));
   const store = new SqliteStore(join(dir, 'bench.db'));
   const engine = new Engine({
@@ -99,7 +39,7 @@ async function main() {
     connections: { noop: { connector: 'http', baseUrl } },
     log: pino({ level: 'silent' }),
   });
-  const compiled = engine.compile(flow);
+  const compiled = engine.compile(sixStepFlow);
   const client = new HttpClient({ baseUrl });
 
   const timeEngineRun = async (i: number) => {
