@@ -26,18 +26,22 @@ export interface StaffwireServerOptions {
 }
 
 /**
- * The console's Content-Security-Policy, for every answer (the Swagger UI at /docs sends its own,
- * with the hashes of its inline code). Scripts only from this origin, none inline. Styles allow
- * 'unsafe-inline' because Mantine cannot work without it: it writes its CSS variables into a
- * <style> element at run time and sets style props as style attributes, which no nonce or hash
- * can cover. No upgrade-insecure-requests: TLS is the reverse proxy's job, and the directive
- * would break a plain-http serve on a workstation.
+ * The Content-Security-Policy of every answer (the Swagger UI at /docs sends its own, with the
+ * hashes of its inline code). Scripts come only from this origin and none is inline, but two
+ * allowances are unavoidable for the console's libraries:
+ * - script-src 'unsafe-eval': the start form checks input as one types with ajv (through
+ *   react-jsonschema-form), and ajv compiles a schema into a function. Flow input schemas are read
+ *   from the flow folders at run time, so they cannot be precompiled into the build.
+ * - style-src 'unsafe-inline': Mantine writes its CSS variables into a <style> element at run time
+ *   and sets style props as style attributes, which no nonce or hash can cover.
+ * No upgrade-insecure-requests: TLS is the reverse proxy's job, and the directive would break a
+ * plain-http serve on a workstation.
  */
 const CONTENT_SECURITY_POLICY = {
   useDefaults: false,
   directives: {
     defaultSrc: ["'self'"],
-    scriptSrc: ["'self'"],
+    scriptSrc: ["'self'", "'unsafe-eval'"],
     scriptSrcAttr: ["'none'"],
     styleSrc: ["'self'", "'unsafe-inline'"],
     imgSrc: ["'self'", 'data:'],
