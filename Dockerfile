@@ -6,11 +6,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY console ./console
 COPY schemas ./schemas
 COPY src ./src
 COPY connectors ./connectors
 COPY bench ./bench
-# `npm ci` runs `prepare`, which compiles to dist/.
+# `npm ci` runs `prepare`, which compiles to dist/ and builds the console into dist/console.
 RUN npm ci && npm prune --omit=dev
 
 # Runtime stage: only what `staffwire` needs, as an unprivileged user.

@@ -39,6 +39,8 @@ export interface ServerConfig {
   authFailures: { max: number; windowMs: number };
   /** Requests to /api a client address may make per window. */
   rateLimit: { max: number; windowMs: number };
+  /** How long a console sign-in lasts before the token must be given again. */
+  sessionTtlMs: number;
 }
 
 export const DEFAULT_SERVER_CONFIG: Omit<ServerConfig, 'tokens'> = {
@@ -50,6 +52,7 @@ export const DEFAULT_SERVER_CONFIG: Omit<ServerConfig, 'tokens'> = {
   trustProxy: false,
   authFailures: { max: 10, windowMs: 60_000 },
   rateLimit: { max: 1200, windowMs: 60_000 },
+  sessionTtlMs: 12 * 60 * 60 * 1000,
 };
 
 /** Which store a process opens: the SQLite file under dataDir, unless a PostgreSQL URL is set. */
@@ -154,6 +157,7 @@ function serverConfigOf(raw: NonNullable<ConfigFile['server']>, env: NodeJS.Proc
     tokens: tokens.map((t) => ({ name: t.name, role: t.role, sha256: t.sha256.toLowerCase() })),
     authFailures: { ...defaults.authFailures, ...raw.authFailures },
     rateLimit: { ...defaults.rateLimit, ...raw.rateLimit },
+    sessionTtlMs: raw.sessionTtlMs ?? defaults.sessionTtlMs,
   };
 }
 

@@ -8,6 +8,7 @@ import { intakeRoutes } from './intake/index.js';
 import type { StepDurations } from './metrics/step-durations.js';
 import errorAnswers from './plugins/app/errors.js';
 import { apiRoutes } from './routes/api/index.js';
+import { CONSOLE_DIR, consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { COMPONENT_SCHEMAS } from './schemas/components.js';
@@ -20,11 +21,42 @@ export interface StaffwireServerOptions {
   now?: () => number;
   /** Where connection secrets are read and reported from; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** The built console served at `/`; default dist/console of the package. */
+  consoleDir?: string;
 }
+
+/**
+ * The Content-Security-Policy of every answer (the Swagger UI at /docs sends its own, with the
+ * hashes of its inline code). Scripts come only from this origin and none is inline, but two
+ * allowances are unavoidable for the console's libraries:
+ * - script-src 'unsafe-eval': the start form checks input as one types with ajv (through
+ *   react-jsonschema-form), and ajv compiles a schema into a function. Flow input schemas are read
+ *   from the flow folders at run time, so they cannot be precompiled into the build.
+ * - style-src 'unsafe-inline': Mantine writes its CSS variables into a <style> element at run time
+ *   and sets style props as style attributes, which no nonce or hash can cover.
+ * No upgrade-insecure-requests: TLS is the reverse proxy's job, and the directive would break a
+ * plain-http serve on a workstation.
+ */
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'", "'unsafe-eval'"],
+    scriptSrcAttr: ["'none'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
 
 const API_DESCRIPTION = `Durable HR integration flows: start and watch runs, see what is scheduled and which webhooks came in.
 
-Every /api/v1 request carries \`Authorization: Bearer <token>\`. Tokens are configured in \`server.tokens\` (\`staffwire tokens create --name NAME --role ROLE\` makes one) with a role: **viewer** reads, with personal data in run inputs, outputs, steps, journals, schedules and events masked; **operator** also starts, retries and cancels runs and cancels and moves schedules; **admin** may do everything, connection checks included.
+Every /api/v1 request carries \`Authorization: Bearer <token>\`, or the session cookie the console gets from \`POST /api/v1/session\` (then POST, PUT, PATCH and DELETE also carry its \`x-csrf-token\` header). Tokens are configured in \`server.tokens\` (\`staffwire tokens create --name NAME --role ROLE\` makes one) with a role: **viewer** reads, with personal data in run inputs, outputs, steps, journals, schedules and events masked; **operator** also starts, retries and cancels runs and cancels and moves schedules; **admin** may do everything, connection checks included.
 
 Errors are \`{ code, message, details }\`: 400 malformed, 401 no or unknown token, 403 role may not, 404 not found, 409 wrong state, 422 invalid input, 429 too many requests or failed authentications (see Retry-After), 503 store unavailable.`;
 
@@ -37,13 +69,19 @@ Errors are \`{ code, message, details }\`: 400 malformed, 401 no or unknown toke
 export const staffwireServer: FastifyPluginAsync<StaffwireServerOptions> = async (fastify, options) => {
   const { app } = options;
 
-  await fastify.register(helmet, { global: true });
+  await fastify.register(helmet, { global: true, contentSecurityPolicy: CONTENT_SECURITY_POLICY });
   await fastify.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Staffwire API', version: '1', description: API_DESCRIPTION },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from server.tokens.' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from server.tokens.' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'staffwire_session', description: 'A console session from POST /api/v1/session; POST, PUT, PATCH and DELETE also need its x-csrf-token header.' },
+        },
+      },
       tags: [
+        { name: 'session', description: 'Signing in to the console with a token, and out' },
         { name: 'flows', description: 'The flows in the flow folders' },
         { name: 'runs', description: 'Runs: start, list, inspect, retry, cancel' },
         { name: 'schedules', description: 'One-off future runs by business key' },
@@ -73,4 +111,5 @@ export const staffwireServer: FastifyPluginAsync<StaffwireServerOptions> = async
     ...(options.now ? { now: options.now } : {}),
     ...(options.env ? { env: options.env } : {}),
   });
+  await fastify.register(consoleRoutes, { dir: options.consoleDir ?? CONSOLE_DIR });
 };

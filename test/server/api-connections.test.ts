@@ -40,11 +40,12 @@ describe('GET /api/v1/connections', () => {
     for (const value of Object.values(SECRETS)) expect(res.body).not.toContain(value);
     expect(res.json()).toEqual({
       items: [
-        { name: 'svc', connector: 'http', checkable: true, settings: { baseUrl: h.vendorUrl, auth: { type: 'bearer', token: { env: 'SVC_TOKEN', set: true } }, headers: { 'x-tenant': 'acme' } } },
+        { name: 'svc', connector: 'http', checkable: true, rateLimits: [], settings: { baseUrl: h.vendorUrl, auth: { type: 'bearer', token: { env: 'SVC_TOKEN', set: true } }, headers: { 'x-tenant': 'acme' } } },
         {
           name: 'lark',
           connector: 'lark-contact',
           checkable: true,
+          rateLimits: expect.arrayContaining([expect.objectContaining({ scope: expect.any(String), limit: expect.any(Number), perSeconds: expect.any(Number) })]),
           settings: {
             baseUrl: h.vendorUrl,
             appId: 'cli_test_app',

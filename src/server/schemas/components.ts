@@ -125,12 +125,13 @@ export const journalEntrySchema = {
 export const runDetailSchema = {
   $id: 'RunDetail',
   type: 'object',
-  description: 'A run with its steps (in the order they started) and its journal (in the order written).',
-  required: [...runSchema.required, 'steps', 'journal'],
+  description: 'A run with its steps (in the order they started), its journal (in the order written) and the sub-flow runs it started.',
+  required: [...runSchema.required, 'steps', 'journal', 'subRuns'],
   properties: {
     ...runSchema.properties,
     steps: { type: 'array', items: { $ref: 'Step#' } },
     journal: { type: 'array', items: { $ref: 'JournalEntry#' } },
+    subRuns: { type: 'array', items: { $ref: 'Run#' }, description: 'Runs its `run` steps started, oldest first.' },
   },
 } as const;
 
@@ -242,6 +243,15 @@ export const connectionSchema = {
     connector: { type: 'string' },
     settings: { type: 'object', additionalProperties: true },
     checkable: { type: 'boolean', description: 'Whether POST …/check can test it.' },
+    rateLimits: {
+      type: 'array',
+      description: "The vendor's documented limits the connector keeps its calls under (its manifest's rateLimits): requests per window, per scope the vendor counts.",
+      items: {
+        type: 'object',
+        required: ['scope', 'limit', 'perSeconds'],
+        properties: { scope: { type: 'string' }, limit: { type: 'integer' }, perSeconds: { type: 'number' }, description: { type: 'string' } },
+      },
+    },
   },
 } as const;
 

@@ -36,7 +36,7 @@ export function apiRoute(access: Access, schema: FastifySchema & { summary: stri
     schema: {
       ...schema,
       description: `${schema.description ? `${schema.description}\n\n` : ''}${WHO[access]}`,
-      security: [{ bearerAuth: [] }],
+      security: [{ bearerAuth: [] }, { sessionCookie: [] }],
       response: { ...schema.response, ...errorResponses(...new Set([400, 401, 403, 429, 503, ...errors])) },
     },
   } as const;

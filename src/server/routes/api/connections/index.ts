@@ -49,7 +49,14 @@ export const connectionRoutes: FastifyPluginAsync<ConnectionRoutesOptions> = asy
   };
   const view = (name: string, connection: ConnectionConfig) => {
     const { connector, ...settings } = connection;
-    return { name, connector, settings: settingsView(settings, env) as Record<string, unknown>, checkable: typeof app.connectors.get(connector)?.check === 'function' };
+    const definition = app.connectors.get(connector);
+    return {
+      name,
+      connector,
+      settings: settingsView(settings, env) as Record<string, unknown>,
+      checkable: typeof definition?.check === 'function',
+      rateLimits: definition?.manifest.rateLimits ?? [],
+    };
   };
 
   fastify.get(
@@ -57,7 +64,7 @@ export const connectionRoutes: FastifyPluginAsync<ConnectionRoutesOptions> = asy
     apiRoute('read', {
       tags,
       summary: 'List the connections',
-      description: 'Each configured connection with its non-secret settings; a secret shows as `{ "env": NAME, "set": true|false }`, never its value.',
+      description: 'Each configured connection with its non-secret settings and the rate limits its connector keeps to; a secret shows as `{ "env": NAME, "set": true|false }`, never its value.',
       response: { 200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Connection') } } } },
     }),
     async () => ({ items: Object.entries(app.config.connections).map(([name, connection]) => view(name, connection)) }),

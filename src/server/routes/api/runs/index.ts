@@ -155,7 +155,8 @@ export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (fastify, {
       {
         tags,
         summary: 'Get a run',
-        description: 'The run with where each step stands (in the order they started) and its journal: every step started, succeeded, failed, retried, parked, woken, cancelled — with time, attempt and actor.',
+        description:
+          'The run with where each step stands (in the order they started), its journal — every step started, succeeded, failed, retried, parked, woken, cancelled, with time, attempt and actor — and the sub-flow runs it started.',
         params: runIdParams,
         response: { 200: ref('RunDetail') },
       },
@@ -164,10 +165,10 @@ export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (fastify, {
     async (request) => {
       const run = await app.store.getRun(request.params.id);
       if (!run) throw notFound('run.not_found', `no run with id ${request.params.id}`, { runId: request.params.id });
-      const [steps, journal] = await Promise.all([app.store.listSteps(run.id), app.store.listJournal(run.id)]);
+      const [steps, journal, children] = await Promise.all([app.store.listSteps(run.id), app.store.listJournal(run.id), app.store.listRuns({ parentRunId: run.id, limit: 1000 })]);
       const waits = [...(run.waitingFor ?? []), ...journal.flatMap((entry) => (Array.isArray(entry.data?.waitingFor) ? (entry.data.waitingFor as unknown[]) : []))];
       const shown = callerSeesPersonalData(request) ? inOrder(steps) : maskListenKeys(inOrder(steps), waits);
-      return forCaller(request, { ...run, steps: shown, journal });
+      return forCaller(request, { ...run, steps: shown, journal, subRuns: children.reverse() });
     },
   );
 
