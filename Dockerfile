@@ -30,6 +30,7 @@ COPY flows ./flows
 COPY connectors ./connectors
 # SQL migrations are read at start-up from the package, not compiled into dist/.
 COPY src/store/sqlite/migrations ./src/store/sqlite/migrations
+COPY src/store/postgres/migrations ./src/store/postgres/migrations
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -1,5 +1,4 @@
 import type { ActionContext } from '../../src/connector-kit/connector.js';
-import { KeyedSerialQueue } from '../lark-shared/keyed-serial-queue.js';
 import { larkClient } from '../lark-shared/lark-connection.js';
 import { callBitable, tablePath, type BitableRecord, type TableRef, type UserIdType } from './bitable-api.js';
 
@@ -38,7 +37,7 @@ export async function batchUpdateRecords(input: BatchUpdateInput, context: Actio
   return writeRecords('batch_update', input, context);
 }
 
-/** Resource kind of the per-table write queue: every run of the process on this connection shares it. */
+/** The per-table write queue: every run on this connection shares it, in every worker in queue mode. */
 const TABLE_WRITES = 'lark-bitable:table-writes';
 
 /**
@@ -46,7 +45,7 @@ const TABLE_WRITES = 'lark-bitable:table-writes';
  * table go one at a time; different tables are written in parallel.
  */
 function oneWriterPerTable<T>(input: TableRef, context: ActionContext, write: () => Promise<T>): Promise<T> {
-  const queue = context.resources.get(TABLE_WRITES, () => new KeyedSerialQueue());
+  const queue = context.resources.serialQueue(TABLE_WRITES);
   return queue.run(tablePath(input), write, context.signal);
 }
 

@@ -1,6 +1,5 @@
 import type { ActionContext } from '../../src/connector-kit/connector.js';
 import { VendorError } from '../../src/errors/index.js';
-import { KeyedSerialQueue } from '../lark-shared/keyed-serial-queue.js';
 import { larkClient } from '../lark-shared/lark-connection.js';
 import { requireAnswerObject } from '../lark-shared/lark-answer.js';
 
@@ -82,7 +81,7 @@ function statusOf(user: Record<string, unknown>): { isFrozen: boolean; isResigne
 /** PATCH is_frozen, serialised and rate-limited per app: setting a state, not toggling it, so a re-attempt changes nothing. */
 async function patchFrozen(input: UserRef, isFrozen: boolean, context: ActionContext): Promise<Record<string, unknown> | undefined> {
   const client = larkClient(context);
-  const writes = context.resources.get(FROZEN_WRITES, () => new KeyedSerialQueue());
+  const writes = context.resources.serialQueue(FROZEN_WRITES);
   const limiter = context.resources.rateLimiter(IS_FROZEN_RATE);
   const key = frozenWriteKey(context);
   const data = await writes.run(

@@ -1,7 +1,6 @@
 import type { ActionContext } from '../../src/connector-kit/connector.js';
 import { larkClient } from '../lark-shared/lark-connection.js';
 import { PAYROLL_TRANSIENT_CODES } from './payroll-errors.js';
-import { KeyedSerialQueue } from '../lark-shared/keyed-serial-queue.js';
 
 /** records per save call, as documented. */
 export const MAX_SAVE_RECORDS = 50;
@@ -27,7 +26,7 @@ const DATASOURCE_WRITES = 'lark-payroll:datasource-writes';
  */
 export async function saveDatasourceRecords(input: DatasourceRecordsSaveInput, context: ActionContext): Promise<{ affect_counts: number }> {
   const client = larkClient(context);
-  const datasourceWrites = context.resources.get(DATASOURCE_WRITES, () => new KeyedSerialQueue());
+  const datasourceWrites = context.resources.serialQueue(DATASOURCE_WRITES);
   const data = await datasourceWrites.run(
     input.source_code,
     () =>

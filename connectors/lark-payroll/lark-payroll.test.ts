@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { failure, TEST_IDEMPOTENCY_KEY, useNockOnly } from '../../test/support/action-context.js';
 import { describeLarkActionContract, LarkConnectorHarness, type LarkActionCase } from '../../test/support/lark-action-contract.js';
 import connector from './index.js';
-import { KeyedSerialQueue } from '../lark-shared/keyed-serial-queue.js';
+import { KeyedSerialQueue } from '../../src/connector-kit/keyed-serial-queue.js';
 
 // The connection names no baseUrl: the connector must use Lark's default.
 const lark = new LarkConnectorHarness(connector);

@@ -221,6 +221,7 @@ describe('cross-check with the official Lark SDK (@larksuiteoapi/node-sdk)', () 
     return {
       credentials: DEFAULT_SANDBOX_CREDENTIALS,
       tokenTtlSeconds: 7200,
+      rateLimitRefusals: 0,
       faults: { errorRate: 0, latencyMs: 0, burst429: 0 },
       company: { name: 'Acme', workLocations: [], departments: [], employees: [], offers: [] },
       now: () => NOW_MS,

@@ -10,6 +10,8 @@ import { Engine } from '../engine/engine.js';
 import { FlowFiles } from '../engine/flow-files.js';
 import { createLogger } from '../log/logger.js';
 import { EmbeddedRuntime } from '../runtime/embedded-runtime.js';
+import { openQueueMode, type QueueMode } from '../runtime/queue/queue-mode.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { EventDispatcher } from '../events/event-dispatcher.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { StepRecord } from '../store/records.js';
@@ -26,7 +28,10 @@ export interface App {
   flows: FlowFiles;
   store: Store;
   engine: Engine;
-  runtime: EmbeddedRuntime;
+  /** In-process execution (embedded mode, one-shot commands), or enqueueing for workers (queue mode). */
+  runtime: Runtime;
+  /** Set in queue mode: Redis, the wake-up queue, and this process's worker when it runs one. */
+  queue: QueueMode | undefined;
   /** Dispatches persisted webhook deliveries to the flows and listeners they concern. */
   dispatcher: EventDispatcher;
   /** Fires due schedules and cron ticks into runs. */
@@ -54,7 +59,17 @@ export interface AppOptions {
   readonly?: boolean;
   /** Told of step checkpoints once written, for progress output. */
   onCheckpoint?: (step: StepRecord) => void;
+  /**
+   * What the process is, which decides its runtime when the configuration names a Redis (queue
+   * mode): `serve` enqueues, `worker` executes what is enqueued, `serve-with-worker` both. One-shot
+   * commands (the default) execute in-process whatever the configuration says.
+   */
+  role?: ProcessRole;
+  /** Runs a worker executes at once; default limits.concurrency. */
+  workerConcurrency?: number;
 }
+
+export type ProcessRole = 'one-shot' | 'serve' | 'worker' | 'serve-with-worker';
 
 /** PostgreSQL when a database URL is configured, else the SQLite file under the data directory. */
 async function openStore(config: StaffwireConfig, readonly: boolean): Promise<Store> {
@@ -81,21 +96,25 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
   checkConnections(config, connectors);
   const flows = new FlowFiles(config.flowDirs);
   const store = await openStore(config, options.readonly ?? false);
+  const role = options.role ?? 'one-shot';
+  const queue = config.queue.redisUrl !== undefined && role !== 'one-shot' ? openQueueMode(config.queue, { store, clock, log, role }) : undefined;
   const engine = new Engine({
     store,
     connectors,
     connections: config.connections,
-    connectionResources: new ConnectionResources(),
+    connectionResources: new ConnectionResources(queue?.sharedResources ?? {}),
     flows,
     log,
     clock,
     limits: engineLimitsOf(config),
     ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
   });
-  const runtime = new EmbeddedRuntime(engine, { concurrency: config.limits.concurrency, log });
+  const runtime: Runtime = queue ? queue.runtime : new EmbeddedRuntime(engine, { concurrency: config.limits.concurrency, log });
   const dispatcher = new EventDispatcher({ store, engine, flows, clock, log, onWork: () => void runtime.poll() });
   const scheduler = new Scheduler({ store, engine, flows, clock, log, onWork: () => void runtime.poll() });
-  const background: BackgroundTask[] = [runtime, dispatcher, scheduler];
+  const worker = queue && role !== 'serve' ? queue.startWorker(engine, options.workerConcurrency ?? config.limits.concurrency) : undefined;
+  // A worker takes webhooks, API calls and schedules from no one: `serve` does that and enqueues.
+  const background: BackgroundTask[] = role === 'worker' ? [worker!] : [runtime, dispatcher, scheduler, ...(worker ? [worker] : [])];
   let started: BackgroundTask[] = [];
   return {
     config,
@@ -106,6 +125,7 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
     store,
     engine,
     runtime,
+    queue,
     dispatcher,
     scheduler,
     async start() {
@@ -118,6 +138,7 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
       // The runtime may be used without start() (one-shot commands submit to it directly).
       for (const task of new Set([...started.reverse(), runtime])) await task.stop();
       started = [];
+      await queue?.close();
       await store.close();
       log.flush();
     },

@@ -11,6 +11,7 @@ import { runsCancelCommand, runsListCommand, runsResumeCommand, runsRetryCommand
 import { sandboxCommand } from './commands/sandbox.js';
 import { schedulesCancelCommand, schedulesListCommand, schedulesMoveCommand, schedulesShowCommand } from './commands/schedules.js';
 import { serveCommand } from './commands/serve.js';
+import { workerCommand } from './commands/worker.js';
 import { tokensCreateCommand } from './commands/tokens.js';
 import { validateCommand } from './commands/validate.js';
 import { parseRunTarget } from './run-target.js';
@@ -150,8 +151,16 @@ export async function main(argv: string[]): Promise<number> {
     .description('serve the REST API, webhooks, docs and metrics, and execute runs when due (whichever process queued or parked them)')
     .option('--port <port>', 'port to listen on; 0 picks a free one (default server.port, 3000; env STAFFWIRE_PORT)')
     .option('--host <host>', 'address to listen on (default server.host, 127.0.0.1; env STAFFWIRE_HOST)')
+    .option('--with-worker', 'queue mode: execute runs in this process too, beside the intake')
     .addOption(config)
     .action(async (opts) => done(await serveCommand(opts)));
+
+  program
+    .command('worker')
+    .description('queue mode (REDIS_URL and a PostgreSQL store): execute the runs `staffwire serve` enqueues; run as many as the load needs')
+    .option('--concurrency <n>', 'runs this worker executes at once (default limits.concurrency, 16)')
+    .addOption(config)
+    .action(async (opts) => done(await workerCommand(opts)));
 
   program
     .command('tokens')

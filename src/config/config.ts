@@ -88,7 +88,18 @@ export interface StaffwireConfig {
   server: ServerConfig;
   /** Webhook intake: a delivery whose event id was seen within this window is answered as a duplicate. */
   webhooks: { dedupeWindowMs: number };
+  queue: QueueConfig;
 }
+
+/** Queue mode (BullMQ on Redis) when `redisUrl` is set; embedded mode otherwise. */
+export interface QueueConfig {
+  redisUrl: string | undefined;
+  prefix: string;
+  stalledIntervalMs: number;
+  sweepMs: number;
+}
+
+export const DEFAULT_QUEUE_CONFIG: Omit<QueueConfig, 'redisUrl'> = { prefix: 'staffwire', stalledIntervalMs: 30_000, sweepMs: 5000 };
 
 interface ConfigFile {
   dataDir?: string;
@@ -98,6 +109,7 @@ interface ConfigFile {
   store?: { synchronous?: 'normal' | 'full'; busyTimeoutMs?: number; url?: string; poolSize?: number; schema?: string };
   log?: { level?: string };
   webhooks?: { dedupeWindowMs?: number };
+  queue?: Partial<QueueConfig>;
   server?: Partial<Omit<ServerConfig, 'authFailures' | 'rateLimit'>> & {
     authFailures?: Partial<ServerConfig['authFailures']>;
     rateLimit?: Partial<ServerConfig['rateLimit']>;
@@ -131,7 +143,28 @@ export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.e
     log: { level: env.STAFFWIRE_LOG_LEVEL || raw.log?.level || 'warn', configured: Boolean(env.STAFFWIRE_LOG_LEVEL || raw.log?.level) },
     server: serverConfigOf(raw.server ?? {}, env, file),
     webhooks: { dedupeWindowMs: raw.webhooks?.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS },
+    queue: queueConfigOf(raw.queue ?? {}, env),
   };
+}
+
+function queueConfigOf(raw: Partial<QueueConfig>, env: NodeJS.ProcessEnv): QueueConfig {
+  const redisUrl = env.REDIS_URL || raw.redisUrl || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new UsageError(`${env.REDIS_URL ? 'REDIS_URL' : 'queue.redisUrl'} must be a redis:// or rediss:// URL, got "${redactUrl(redisUrl)}"`);
+  }
+  const prefix = env.STAFFWIRE_QUEUE_PREFIX || raw.prefix || DEFAULT_QUEUE_CONFIG.prefix;
+  if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw new UsageError(`STAFFWIRE_QUEUE_PREFIX may hold letters, digits, _ and - only, got "${prefix}"`);
+  return {
+    redisUrl,
+    prefix,
+    stalledIntervalMs: raw.stalledIntervalMs ?? DEFAULT_QUEUE_CONFIG.stalledIntervalMs,
+    sweepMs: raw.sweepMs ?? DEFAULT_QUEUE_CONFIG.sweepMs,
+  };
+}
+
+/** A URL as it may be shown: without its password. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
 
 function serverConfigOf(raw: NonNullable<ConfigFile['server']>, env: NodeJS.ProcessEnv, file: string): ServerConfig {

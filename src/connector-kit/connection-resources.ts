@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedConnection } from './connector.js';
+import { KeyedSerialQueue, type SerialQueue } from './keyed-serial-queue.js';
 import { InMemoryRateLimiter, type RateLimit, type RateLimiter } from './rate-limiter.js';
 
 /**
@@ -20,11 +21,18 @@ export interface ResourceScope {
   get<T>(kind: string, create: () => T): T;
   /** The limiter enforcing `rate`: shared by every run of the process, and across processes when the runtime shares limits. */
   rateLimiter(rate: RateLimit): RateLimiter;
+  /**
+   * The serial queue of this kind for this connection (e.g. `lark-bitable:table-writes`): one per
+   * process in embedded mode, one across every worker in queue mode.
+   */
+  serialQueue(kind: string): SerialQueue;
 }
 
 export interface ConnectionResourcesOptions {
   /** Makes the limiter for a rate: in-memory unless the runtime shares limits between processes (queue mode, on Redis). */
   createRateLimiter?: (rate: RateLimit) => RateLimiter;
+  /** Makes the serial queue named `<kind>:<connection>`: in-process unless the runtime shares them (queue mode, on Redis). */
+  createSerialQueue?: (name: string) => SerialQueue;
 }
 
 /**
@@ -37,9 +45,11 @@ export class ConnectionResources {
   private readonly unconnected: ResourceScope;
   private readonly limiters = new Map<string, RateLimiter>();
   private readonly createRateLimiter: (rate: RateLimit) => RateLimiter;
+  readonly createSerialQueue: (name: string) => SerialQueue;
 
   constructor(options: ConnectionResourcesOptions = {}) {
     this.createRateLimiter = options.createRateLimiter ?? ((rate) => new InMemoryRateLimiter(rate));
+    this.createSerialQueue = options.createSerialQueue ?? (() => new KeyedSerialQueue());
     this.unconnected = new Scope(undefined, this);
   }
 
@@ -90,6 +100,10 @@ class Scope implements ResourceScope {
 
   rateLimiter(rate: RateLimit): RateLimiter {
     return this.owner.rateLimiter(rate);
+  }
+
+  serialQueue(kind: string): SerialQueue {
+    return this.get(`serial-queue:${kind}`, () => this.owner.createSerialQueue(`${kind}:${this.connectionName ?? '-'}`));
   }
 }
 

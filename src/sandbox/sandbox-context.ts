@@ -36,6 +36,8 @@ export interface SandboxContext {
   state<T extends object>(connectorId: string, init: () => T): T;
   /** Per (connector, api) limit: false means answer 429. Limits come from the connector's own rules. */
   allow(key: string, limit: number, perMs: number): boolean;
+  /** Requests `allow` refused since the sandbox started: what a test of client-side limits counts. */
+  readonly rateLimitRefusals: number;
   /**
    * Pushes an event the way the vendor would after a change a fake made (an offboarding
    * submitted, approved): built by the connector's (or its vendor's shared) `delivery`, queued

@@ -62,6 +62,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const states = new Map<string, object>();
   const inits = new Map<string, () => object>();
   const windows = new Map<string, { start: number; count: number }>();
+  let refusals = 0;
   const now = options.now ?? Date.now;
   const faults: SandboxFaults = { errorRate: 0, latencyMs: 0, burst429: 0 };
   const pristineCompany = options.company;
@@ -98,7 +99,12 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
         return true;
       }
       window.count++;
-      return window.count <= limit;
+      if (window.count <= limit) return true;
+      refusals++;
+      return false;
+    },
+    get rateLimitRefusals() {
+      return refusals;
     },
     emit(connectorId, event) {
       emission.emit(connectorId, event);

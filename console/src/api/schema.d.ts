@@ -207,7 +207,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description The store takes a write and reads it back. No token needed.
+         * @description The store takes a write and reads it back; in queue mode, Redis answers too. No token needed.
          */
         get: {
             parameters: {
@@ -229,6 +229,7 @@ export interface paths {
                             status: "ready";
                             checks: {
                                 store?: string;
+                                redis?: string;
                             };
                         };
                     };

@@ -1,5 +1,5 @@
-import { createApp } from '../../app/create-app.js';
-import { loadConfig } from '../../config/config.js';
+import { createApp, type App } from '../../app/create-app.js';
+import { loadConfig, redactUrl } from '../../config/config.js';
 import { UsageError } from '../../errors/index.js';
 import { createLogger } from '../../log/logger.js';
 import { StepDurations } from '../../server/metrics/step-durations.js';
@@ -10,6 +10,8 @@ export interface ServeOptions {
   config?: string;
   port?: string;
   host?: string;
+  /** Queue mode: execute runs in this process as well (a worker beside the intake). */
+  withWorker?: boolean;
 }
 
 /**
@@ -27,7 +29,10 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   // Listening for the signals before anything starts: a stop asked for during start-up is a stop.
   const stop = stopSignal(log);
   const stepDurations = new StepDurations();
-  const app = await createApp(config, { log, onCheckpoint: (step) => stepDurations.observe(step) });
+  if (options.withWorker && config.queue.redisUrl === undefined) {
+    throw new UsageError('--with-worker is for queue mode: set REDIS_URL (or queue.redisUrl) and a PostgreSQL store (store.url); without them serve executes runs itself');
+  }
+  const app = await createApp(config, { log, onCheckpoint: (step) => stepDurations.observe(step), role: options.withWorker ? 'serve-with-worker' : 'serve' });
   let server;
   try {
     server = await startServer(app, { port, host }, { stepDurations });
@@ -36,7 +41,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     throw err;
   }
   await app.start();
-  log.info({ url: server.url, dataDir: config.dataDir, flowDirs: config.flowDirs }, 'staffwire serving');
+  log.info({ url: server.url, dataDir: config.dataDir, flowDirs: config.flowDirs, mode: app.queue ? 'queue' : 'embedded' }, 'staffwire serving');
 
   const tokens =
     config.server.tokens.length === 0
@@ -50,6 +55,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       `  docs     ${server.url}/docs  (OpenAPI: ${server.url}/openapi.json)`,
       `  health   ${server.url}/healthz, ${server.url}/readyz, metrics ${server.url}/metrics`,
       `  data     ${config.dataDir}`,
+      `  runs     ${runsLine(app, options.withWorker === true)}`,
       `  flows    ${config.flowDirs.join(', ')}`,
       `  tokens   ${tokens}`,
       'Ctrl-C stops.',
@@ -62,6 +68,12 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   await server.close();
   console.error('staffwire stopped');
   return 0;
+}
+
+function runsLine(app: App, withWorker: boolean): string {
+  if (!app.queue) return `executed here (embedded mode, concurrency ${app.config.limits.concurrency})`;
+  const queue = `queue mode on ${redactUrl(app.config.queue.redisUrl!)}, prefix ${app.config.queue.prefix}`;
+  return withWorker ? `${queue}: enqueued, and executed here by a worker as well` : `${queue}: enqueued for \`staffwire worker\` processes`;
 }
 
 function portOf(value: string): number {

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { App } from '../../app/create-app.js';
+import type { QueueMode } from '../../runtime/queue/queue-mode.js';
 import type { DeliveryRecord } from '../../store/records.js';
 import type { StepDurations } from './step-durations.js';
 
@@ -21,7 +22,7 @@ export class ServerMetrics {
   private counting: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly app: Pick<App, 'store' | 'clock' | 'log' | 'engine'>,
+    private readonly app: Pick<App, 'store' | 'clock' | 'log' | 'engine' | 'queue'>,
     options: { stepDurations?: StepDurations } = {},
   ) {
     const registers = [this.registry];
@@ -65,6 +66,7 @@ export class ServerMetrics {
         this.set(oldest === undefined ? 0 : Math.max(0, (now.getTime() - Date.parse(oldest)) / 1000));
       },
     });
+    if (app.queue) this.queueMetrics(app.queue, registers);
     const metrics = this;
     new Counter({
       name: 'staffwire_webhook_deliveries_total',
@@ -102,6 +104,41 @@ export class ServerMetrics {
   }
 
   /** Counts the deliveries recorded since the last scrape. */
+  /**
+   * Queue mode: jobs by state in Redis (waiting is the depth workers have yet to take; active
+   * includes jobs of a worker that died until stalled-job recovery moves them back), and the
+   * wake-ups the sweeper had to enqueue again because Redis had lost them.
+   */
+  private queueMetrics(queue: QueueMode, registers: Registry[]): void {
+    new Gauge({
+      name: 'staffwire_queue_jobs',
+      help: 'Wake-up jobs in Redis by state: waiting (queue depth), active, delayed (timers and deadlines), failed.',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [state, count] of Object.entries(await queue.wakeUps.counts())) this.set({ state }, count);
+      },
+    });
+    new Gauge({
+      name: 'staffwire_queue_stalled_recoveries',
+      help: 'Jobs this process saw BullMQ recover from a worker that stopped renewing them (killed or stalled), since it started.',
+      registers,
+      collect() {
+        this.set(queue.stalledRecoveries());
+      },
+    });
+    new Counter({
+      name: 'staffwire_sweeper_reenqueued_total',
+      help: 'Due runs the sweeper found without a live job in Redis (lost, or never added) and enqueued again, since this server started.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(queue.enqueuer.reEnqueued);
+      },
+    });
+  }
+
   private async countNewDeliveries(counter: Counter<'source' | 'outcome'>): Promise<void> {
     const store = this.app.store;
     if (this.lastDelivery === undefined) return this.start();

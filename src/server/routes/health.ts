@@ -13,8 +13,8 @@ const PROBE = { namespace: 'server', key: 'readyz' } as const;
 
 /**
  * `/healthz`: the process is up and answering. `/readyz`: it can do its work, which needs a
- * store that takes a write and reads it back; 503 naming the problem otherwise (and while the
- * server stops). Neither needs a token, so probes and load balancers can ask.
+ * store that takes a write and reads it back and, in queue mode, a Redis that answers; 503
+ * naming the problem otherwise (and while the server stops). Neither needs a token, so probes and load balancers can ask.
  */
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (fastify, { app }) => {
   const startedAt = Date.now();
@@ -37,12 +37,12 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (fast
       schema: {
         tags: ['health'],
         summary: 'Readiness',
-        description: 'The store takes a write and reads it back. No token needed.',
+        description: 'The store takes a write and reads it back; in queue mode, Redis answers too. No token needed.',
         response: {
           200: {
             type: 'object',
             required: ['status', 'checks'],
-            properties: { status: { const: 'ready' }, checks: { type: 'object', properties: { store: { type: 'string' } } } },
+            properties: { status: { const: 'ready' }, checks: { type: 'object', properties: { store: { type: 'string' }, redis: { type: 'string' } } } },
           },
           ...errorResponses(503),
         },
@@ -63,7 +63,14 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (fast
         }
         throw new ApiError(503, 'store.unavailable', `not ready: the store cannot be used (${(err as Error).message})`, { check: 'store' }, { 'retry-after': '5' });
       }
-      return { status: 'ready' as const, checks: { store: 'writable' } };
+      if (!app.queue) return { status: 'ready' as const, checks: { store: 'writable' } };
+      try {
+        await app.queue.ping();
+      } catch (err) {
+        // Webhooks are still taken (the store is the truth), but nothing reaches the workers until Redis is back.
+        throw new ApiError(503, 'queue.unavailable', `not ready: Redis does not answer (${(err as Error).message}); runs are kept in the store and enqueued once it is back`, { check: 'redis' }, { 'retry-after': '5' });
+      }
+      return { status: 'ready' as const, checks: { store: 'writable', redis: 'answering' } };
     },
   );
 };

@@ -1,0 +1,136 @@
+/**
+ * npm run bench:queue — queue mode's throughput: runs/s of a 3-step flow (three HTTP calls to a
+ * local no-op server) through PostgreSQL + BullMQ with 1 and 2 workers (concurrency 16 each),
+ * against raw BullMQ no-op jobs on the same Redis in the same run; p50/p99 from enqueue to
+ * finish. Workers are in this process (2 cores: separate processes would share them the same way).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { pino } from 'pino';
+import { createApp, type App, type ProcessRole } from '../src/app/create-app.js';
+import { loadConfig } from '../src/config/config.js';
+import type { FlowDefinition } from '../src/engine/flow-types.js';
+import { startNoopServer } from './support/six-step-flow.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 2000);
+const CONCURRENCY = 16;
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = process.env.STAFFWIRE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const FLOW: FlowDefinition = {
+  id: 'three-calls',
+  version: '1',
+  steps: ['one', 'two', 'three'].map((id) => ({ id, kind: 'call' as const, action: 'http.request', connection: 'noop', with: { method: 'POST', url: `/${id}` } })),
+};
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Raw BullMQ: RUNS no-op jobs through `workers` workers of CONCURRENCY, added as fast as Redis takes them. */
+async function rawBullmq(workers: number, prefix: string): Promise<number> {
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue('raw', { connection, prefix });
+  let done = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const started = performance.now();
+  const running = Array.from({ length: workers }, () => new Worker('raw', async () => {
+    if (++done === RUNS) finish();
+  }, { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, concurrency: CONCURRENCY }));
+  await queue.addBulk(Array.from({ length: RUNS }, (_, i) => ({ name: 'noop', data: { i }, opts: { removeOnComplete: true } })));
+  await finished;
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(running.map((w) => w.close()));
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  return RUNS / seconds;
+}
+
+async function staffwire(workers: number, configFile: string): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const boot = async (role: ProcessRole) => {
+    const app = await createApp(loadConfig(configFile, {}), { log: pino({ level: 'silent' }), role, workerConcurrency: CONCURRENCY });
+    await app.start();
+    return app;
+  };
+  const serve = await boot('serve');
+  const apps: App[] = [serve];
+  for (let i = 0; i < workers; i++) apps.push(await boot('worker'));
+  const flow = serve.engine.compile(FLOW);
+  const startedAt = new Map<string, number>();
+  const started = performance.now();
+  for (let i = 0; i < RUNS; i++) {
+    const run = await serve.engine.startRun(flow, {});
+    startedAt.set(run.id, Date.now());
+    if (i % 50 === 49) void serve.runtime.poll();
+  }
+  await serve.runtime.poll();
+  const latencies: number[] = [];
+  while (latencies.length < RUNS) {
+    for (const run of await serve.store.listRuns({ flowId: FLOW.id, status: ['succeeded'] })) {
+      const at = startedAt.get(run.id);
+      if (at === undefined) continue;
+      startedAt.delete(run.id);
+      latencies.push(Date.parse(run.finishedAt!) - at);
+    }
+    if (latencies.length < RUNS) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  for (const app of apps.reverse()) await app.close();
+  latencies.sort((a, b) => a - b);
+  return { perSecond: RUNS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function main() {
+  const server = await startNoopServer();
+  const dir = mkdtempSync(join(tmpdir(), 'staffwire-bench-queue-'));
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  const results: string[] = [];
+  try {
+    for (const workers of [1, 2]) {
+      const tag = `${process.pid}_${workers}`;
+      const schema = `bench_queue_${tag}`;
+      const prefix = `bench-queue-${tag}`;
+      const flows = join(dir, `flows-${workers}`);
+      mkdirSync(flows);
+      writeFileSync(join(flows, 'three-calls.json'), JSON.stringify(FLOW));
+      const configFile = join(dir, `config-${workers}.json`);
+      writeFileSync(configFile, JSON.stringify({
+        dataDir: dir,
+        flowDirs: [flows],
+        connections: { noop: { connector: 'http', baseUrl: server.baseUrl } },
+        store: { url: DATABASE_URL, schema },
+        queue: { redisUrl: REDIS_URL, prefix },
+      }));
+      try {
+        const raw = await rawBullmq(workers, `${prefix}-raw`);
+        const ours = await staffwire(workers, configFile);
+        results.push(
+          `  ${workers} worker${workers > 1 ? 's' : ' '}  raw BullMQ no-op ${raw.toFixed(0)} jobs/s   staffwire ${ours.perSecond.toFixed(0)} runs/s  ` +
+            `ratio ${(ours.perSecond / raw).toFixed(3)}   enqueue→finish p50 ${ours.p50.toFixed(0)} ms  p99 ${ours.p99.toFixed(0)} ms`,
+        );
+      } finally {
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      }
+    }
+  } finally {
+    await admin.end();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`queue bench: ${RUNS} runs of a 3-call flow, PostgreSQL store + BullMQ, workers of concurrency ${CONCURRENCY}, node ${process.version}`);
+  for (const line of results) console.log(line);
+  console.log('  target: ≥ 0.25 of raw BullMQ with 2 workers');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

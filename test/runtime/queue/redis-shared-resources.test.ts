@@ -1,0 +1,85 @@
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RedisRateLimiter } from '../../../src/runtime/queue/redis-rate-limiter.js';
+import { RedisSerialQueue } from '../../../src/runtime/queue/redis-serial-queue.js';
+import { dropPrefix, TEST_REDIS_URL, testPrefix } from '../../support/redis-prefix.js';
+
+const log = pino({ level: 'silent' });
+
+describe('resources shared by workers through Redis', () => {
+  let prefix: string;
+  const connections: Redis[] = [];
+  /** A connection of its own, as another worker process would have. */
+  const connect = () => {
+    const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    connections.push(redis);
+    return redis;
+  };
+
+  beforeEach(() => {
+    prefix = testPrefix('shared');
+  });
+  afterEach(async () => {
+    for (const redis of connections.splice(0)) redis.disconnect();
+    await dropPrefix(prefix);
+  });
+
+  it('two limiters on separate connections share one window per key: the limit counts requests from both', async () => {
+    // A window far longer than the test: whatever is granted in it was granted by the count alone.
+    const rate = { limit: 5, perMs: 600_000 };
+    const a = new RedisRateLimiter(connect(), rate, `${prefix}:rate:`);
+    const b = new RedisRateLimiter(connect(), rate, `${prefix}:rate:`);
+    await Promise.all([a, b, a, b, a].map((limiter) => limiter.acquire('lark:cli_app')));
+    const abort = new AbortController();
+    let sixthGranted = false;
+    const sixth = b.acquire('lark:cli_app', abort.signal).then(() => (sixthGranted = true));
+    const window = `${prefix}:rate:lark:cli_app:5/600000`;
+    // The sixth has asked Redis at least once by the time it is pausing; the window still holds five.
+    await connect().ping();
+    expect(await connect().zcard(window)).toBe(5);
+    expect(sixthGranted).toBe(false);
+    abort.abort();
+    await expect(sixth).rejects.toThrow();
+    expect(await connect().zcard(window)).toBe(5);
+  });
+
+  it('keys are independent: a full window on one app does not hold another', async () => {
+    const limiter = new RedisRateLimiter(connect(), { limit: 1, perMs: 60_000 }, `${prefix}:rate:`);
+    await limiter.acquire('lark:app-a');
+    await expect(limiter.acquire('lark:app-b')).resolves.toBeUndefined();
+    const abort = new AbortController();
+    const waiting = limiter.acquire('lark:app-a', abort.signal);
+    abort.abort();
+    await expect(waiting).rejects.toThrow();
+  });
+
+  it('two serial queues on separate connections never run tasks of one key at once, and do run other keys', async () => {
+    const a = new RedisSerialQueue(connect(), `${prefix}:lock:lark-bitable:table-writes:lark:`, log);
+    const b = new RedisSerialQueue(connect(), `${prefix}:lock:lark-bitable:table-writes:lark:`, log);
+    let inside = 0;
+    let most = 0;
+    const order: number[] = [];
+    const task = (n: number) => async () => {
+      inside++;
+      most = Math.max(most, inside);
+      await new Promise((resolve) => setImmediate(resolve));
+      order.push(n);
+      inside--;
+      return n;
+    };
+    const results = await Promise.all(Array.from({ length: 12 }, (_, n) => (n % 2 === 0 ? a : b).run('app/tbl1', task(n))));
+    expect(results).toEqual(Array.from({ length: 12 }, (_, n) => n));
+    expect(most).toBe(1);
+    expect(order).toHaveLength(12);
+    // The lock is released after each task: nothing is left holding the key.
+    expect(await connect().exists(`${prefix}:lock:lark-bitable:table-writes:lark:app/tbl1`)).toBe(0);
+  });
+
+  it('a failed task releases the key for the next one', async () => {
+    const a = new RedisSerialQueue(connect(), `${prefix}:lock:q:`, log);
+    const b = new RedisSerialQueue(connect(), `${prefix}:lock:q:`, log);
+    await expect(a.run('k', async () => Promise.reject(new Error('Bitable said no')))).rejects.toThrow('Bitable said no');
+    await expect(b.run('k', async () => 'next')).resolves.toBe('next');
+  });
+});
