@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SystemClock } from '../clock/system-clock.js';
 import type { Clock } from '../clock/clock.js';
+import { UsageError } from '../errors/index.js';
 import { checkConnections } from '../config/check-connections.js';
 import { engineLimitsOf, type StaffwireConfig } from '../config/config.js';
 import { ConnectionResources } from '../connector-kit/connection-resources.js';
@@ -95,8 +96,14 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
   const connectors = await discoverConnectors();
   checkConnections(config, connectors);
   const flows = new FlowFiles(config.flowDirs);
-  const store = await openStore(config, options.readonly ?? false);
   const role = options.role ?? 'one-shot';
+  if (config.queue.redisUrl !== undefined && role !== 'one-shot' && config.store.url === undefined) {
+    // Workers on other machines could not see a SQLite file: they would wait on jobs for runs they cannot read.
+    throw new UsageError(
+      `queue mode (REDIS_URL or queue.redisUrl is set) needs a PostgreSQL store shared by every process: set STAFFWIRE_DATABASE_URL or store.url${config.file ? ` in ${config.file}` : ''}, or unset REDIS_URL to run embedded`,
+    );
+  }
+  const store = await openStore(config, options.readonly ?? false);
   const queue = config.queue.redisUrl !== undefined && role !== 'one-shot' ? openQueueMode(config.queue, { store, clock, log, role }) : undefined;
   const engine = new Engine({
     store,

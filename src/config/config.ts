@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ConnectionConfig } from '../connector-kit/connection.js';
 import { UsageError } from '../errors/index.js';
+import { redactedUrl } from './redacted-url.js';
 import { JsonTextError } from '../errors/json-text-error.js';
 import { decodeJsonText } from '../json/json-text.js';
 import { schemaValidator } from '../schemas.js';
@@ -150,7 +151,7 @@ export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.e
 function queueConfigOf(raw: Partial<QueueConfig>, env: NodeJS.ProcessEnv): QueueConfig {
   const redisUrl = env.REDIS_URL || raw.redisUrl || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
-    throw new UsageError(`${env.REDIS_URL ? 'REDIS_URL' : 'queue.redisUrl'} must be a redis:// or rediss:// URL, got "${redactUrl(redisUrl)}"`);
+    throw new UsageError(`${env.REDIS_URL ? 'REDIS_URL' : 'queue.redisUrl'} must be a redis:// or rediss:// URL, got "${redactedUrl(redisUrl)}"`);
   }
   const prefix = env.STAFFWIRE_QUEUE_PREFIX || raw.prefix || DEFAULT_QUEUE_CONFIG.prefix;
   if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw new UsageError(`STAFFWIRE_QUEUE_PREFIX may hold letters, digits, _ and - only, got "${prefix}"`);
@@ -162,10 +163,6 @@ function queueConfigOf(raw: Partial<QueueConfig>, env: NodeJS.ProcessEnv): Queue
   };
 }
 
-/** A URL as it may be shown: without its password. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
-}
 
 function serverConfigOf(raw: NonNullable<ConfigFile['server']>, env: NodeJS.ProcessEnv, file: string): ServerConfig {
   const defaults = DEFAULT_SERVER_CONFIG;

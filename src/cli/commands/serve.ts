@@ -1,5 +1,6 @@
 import { createApp, type App } from '../../app/create-app.js';
-import { loadConfig, redactUrl } from '../../config/config.js';
+import { loadConfig } from '../../config/config.js';
+import { redactedUrl } from '../../config/redacted-url.js';
 import { UsageError } from '../../errors/index.js';
 import { createLogger } from '../../log/logger.js';
 import { StepDurations } from '../../server/metrics/step-durations.js';
@@ -72,7 +73,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
 
 function runsLine(app: App, withWorker: boolean): string {
   if (!app.queue) return `executed here (embedded mode, concurrency ${app.config.limits.concurrency})`;
-  const queue = `queue mode on ${redactUrl(app.config.queue.redisUrl!)}, prefix ${app.config.queue.prefix}`;
+  const queue = `queue mode on ${redactedUrl(app.config.queue.redisUrl!)}, prefix ${app.config.queue.prefix}`;
   return withWorker ? `${queue}: enqueued, and executed here by a worker as well` : `${queue}: enqueued for \`staffwire worker\` processes`;
 }
 

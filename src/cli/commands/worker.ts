@@ -1,5 +1,6 @@
 import { createApp } from '../../app/create-app.js';
-import { loadConfig, redactUrl } from '../../config/config.js';
+import { loadConfig } from '../../config/config.js';
+import { redactedUrl } from '../../config/redacted-url.js';
 import { UsageError } from '../../errors/index.js';
 import { createLogger } from '../../log/logger.js';
 import { stopSignal } from '../../server/server.js';
@@ -26,7 +27,7 @@ export async function workerCommand(options: WorkerOptions): Promise<number> {
   const app = await createApp(config, { log, role: 'worker', workerConcurrency: concurrency });
   await app.start();
   log.info({ concurrency, prefix: config.queue.prefix }, 'staffwire worker started');
-  console.log(`staffwire worker executing runs from ${redactUrl(config.queue.redisUrl)} (prefix ${config.queue.prefix}), concurrency ${concurrency}\nCtrl-C stops (runs under way finish or park first).`);
+  console.log(`staffwire worker executing runs from ${redactedUrl(config.queue.redisUrl)} (prefix ${config.queue.prefix}), concurrency ${concurrency}\nCtrl-C stops (runs under way finish or park first).`);
   const signal = await stop;
   log.info({ signal }, 'stopping: no new jobs; runs under way finish or park');
   console.error(`staffwire worker: ${signal}: stopping (runs under way finish or park)`);

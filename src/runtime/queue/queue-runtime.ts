@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { PollingTask } from '../../app/polling-task.js';
 import type { Clock } from '../../clock/clock.js';
+import { InputError } from '../../errors/index.js';
 import type { RunRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import type { Runtime } from '../runtime.js';
@@ -40,7 +41,7 @@ export class QueueRuntime extends PollingTask implements Runtime {
     await this.poll();
     for (;;) {
       const run = await this.options.store.getRun(runId);
-      if (!run) throw new Error(`no run with id ${runId}`);
+      if (!run) throw new InputError(`no run with id ${runId}`, 'run.not_found');
       if (!UNDER_WAY.has(run.status)) return run;
       await this.options.clock.sleep(SUBMIT_POLL_MS);
     }

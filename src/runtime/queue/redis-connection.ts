@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { redactUrl } from '../../config/config.js';
+import { redactedUrl } from '../../config/redacted-url.js';
 
 /** Longest a producer's command (an enqueue, a readiness ping) waits for Redis. */
 const PRODUCER_TIMEOUT_MS = 2000;
@@ -34,12 +34,12 @@ export function openRedis(options: RedisConnectionOptions): Redis {
   redis.on('error', (err: Error) => {
     if (down) return;
     down = true;
-    options.log.warn({ redis: redactUrl(options.url), err: err.message }, 'Redis unreachable; retrying');
+    options.log.warn({ redis: redactedUrl(options.url), err: err.message }, 'Redis unreachable; retrying');
   });
   redis.on('ready', () => {
     if (!down) return;
     down = false;
-    options.log.info({ redis: redactUrl(options.url) }, 'Redis reachable again');
+    options.log.info({ redis: redactedUrl(options.url) }, 'Redis reachable again');
   });
   return redis;
 }

@@ -38,18 +38,6 @@ export function openPool(settings: PoolSettings): pg.Pool {
   return pool;
 }
 
-/** The URL as it may be shown: without its password, in the user part or a query parameter. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    parsed.searchParams.delete('password');
-    return parsed.toString();
-  } catch {
-    return 'a PostgreSQL URL that cannot be parsed';
-  }
-}
-
 const SERIALIZATION_FAILURE = '40001';
 const DEADLOCK_DETECTED = '40P01';
 

@@ -32,7 +32,8 @@ import {
   type StateChange,
   type Store,
 } from '../store.js';
-import { checkSchemaName, ConcurrentWriteError, openPool, PostgresConnection, redactedUrl, type Queryable } from './connection.js';
+import { checkSchemaName, ConcurrentWriteError, openPool, PostgresConnection, type Queryable } from './connection.js';
+import { redactedUrl } from '../../config/redacted-url.js';
 import { migrate } from './migrate.js';
 import { appendJournal, applyStateChanges, insertRun, lockListens, lockRun, upsertSteps, wakeRun, writeRun } from './run-rows.js';
 

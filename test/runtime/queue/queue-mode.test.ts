@@ -1,3 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createApp } from '../../../src/app/create-app.js';
+import { loadConfig } from '../../../src/config/config.js';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FlowDefinition } from '../../../src/engine/flow-types.js';
@@ -119,5 +125,20 @@ describe('queue mode', () => {
     const redis = new Redis(TEST_REDIS_URL);
     expect(await redis.keys(`${world.prefix}:runs:*`)).toEqual(expect.any(Array));
     redis.disconnect();
+  });
+});
+
+describe('queue mode without a shared store', () => {
+  it('refuses to start, saying which store it needs and how to set it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'staffwire-queue-sqlite-'));
+    try {
+      const file = join(dir, 'staffwire.config.json');
+      writeFileSync(file, JSON.stringify({ dataDir: 'data', queue: { redisUrl: TEST_REDIS_URL } }));
+      await expect(createApp(loadConfig(file, {}), { log: pino({ level: 'silent' }), role: 'worker' })).rejects.toThrow(
+        /queue mode .* needs a PostgreSQL store shared by every process: set STAFFWIRE_DATABASE_URL or store.url in .*staffwire.config.json/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
