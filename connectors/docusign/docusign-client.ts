@@ -93,11 +93,11 @@ export class DocusignClient {
 
   /** One attempt, no retry: the JSON body of a 2xx answer, or a typed error. */
   async send<T>(request: DocusignRequest): Promise<T> {
-    await this.limiter?.acquire(this.limiterKey, request.signal);
-    const started = this.now();
-    let response: HttpResponse & { rawBody: string };
-    try {
-      response = await this.http.exchange({
+    // The time logged is the vendor's, not the wait for the limiter.
+    let started = 0;
+    const exchange = () => {
+      started = this.now();
+      return this.http.exchange({
         method: request.method,
         url: `${this.accountPath}${request.path}`,
         headers: { authorization: `Bearer ${this.options.accessToken}`, accept: 'application/json' },
@@ -105,6 +105,10 @@ export class DocusignClient {
         ...(request.body !== undefined ? { json: request.body } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       });
+    };
+    let response: HttpResponse & { rawBody: string };
+    try {
+      response = await (this.limiter ? this.limiter.run(this.limiterKey, exchange, request.signal) : exchange());
     } catch (err) {
       if (!(err instanceof StaffwireError)) throw err;
       throw new StaffwireError(`DocuSign connection "${this.options.connectionName}": ${err.message}`, {

@@ -13,6 +13,7 @@ import eventSchema from './connect-event.schema.json' with { type: 'json' };
 import { signDocusignConnect } from './connect-webhook.js';
 import { CONNECT_WEBHOOK_DELIVERY, docusignConnectWebhook } from './docusign-connection.js';
 import connector from './index.js';
+import { SLOWER_THAN_ANY_TIMEOUT_MS } from '../../test/support/slow-answer.js';
 
 const BASE = 'https://demo.docusign.net';
 const ACCOUNT = '7d3a9c2e-52b1-4f0e-9a61-3c8e5b0d1f47';
@@ -106,7 +107,7 @@ describe('docusign connector', () => {
 
     it('after a POST that timed out, finds the envelope DocuSign had accepted instead of sending a second one', async () => {
       nock(BASE, auth).get(`${API}/envelopes`).query(keyQuery).reply(200, noEnvelopes, json);
-      nock(BASE, auth).post(`${API}/envelopes`).delay(500).reply(201, created, json);
+      nock(BASE, auth).post(`${API}/envelopes`).delay(SLOWER_THAN_ANY_TIMEOUT_MS).reply(201, created, json);
       nock(BASE, auth)
         .get(`${API}/envelopes`)
         .query(keyQuery)
@@ -152,7 +153,7 @@ describe('docusign connector', () => {
     });
 
     it('fails as a timeout after three timed-out attempts', async () => {
-      nock(BASE, auth).get(`${API}/envelopes`).query(keyQuery).times(3).delay(500).reply(200, noEnvelopes, json);
+      nock(BASE, auth).get(`${API}/envelopes`).query(keyQuery).times(3).delay(SLOWER_THAN_ANY_TIMEOUT_MS).reply(200, noEnvelopes, json);
       const err = await failure(createFromTemplate(offer, context({ timeoutMs: 50 })));
       expect([err.category, err.code]).toEqual(['timeout', 'http.timeout']);
       expect(err.message).toMatch(/^DocuSign connection "contracts": GET .*\/envelopes timed out/);
@@ -245,7 +246,7 @@ describe('docusign connector', () => {
     });
 
     it('fails as a timeout after three timed-out attempts', async () => {
-      nock(BASE, auth).get(`${API}/envelopes/${ENVELOPE}`).times(3).delay(500).reply(200, envelope, json);
+      nock(BASE, auth).get(`${API}/envelopes/${ENVELOPE}`).times(3).delay(SLOWER_THAN_ANY_TIMEOUT_MS).reply(200, envelope, json);
       const err = await failure(getEnvelope({ envelopeId: ENVELOPE }, context({ timeoutMs: 50 })));
       expect(err.category).toBe('timeout');
     });
@@ -292,7 +293,7 @@ describe('docusign connector', () => {
     });
 
     it('fails as a timeout after three timed-out attempts', async () => {
-      nock(BASE, auth).put(`${API}/envelopes/${ENVELOPE}`).times(3).delay(500).reply(200, { envelopeId: ENVELOPE }, json);
+      nock(BASE, auth).put(`${API}/envelopes/${ENVELOPE}`).times(3).delay(SLOWER_THAN_ANY_TIMEOUT_MS).reply(200, { envelopeId: ENVELOPE }, json);
       const err = await failure(voidEnvelope(input, context({ timeoutMs: 50 })));
       expect(err.category).toBe('timeout');
     });
@@ -341,7 +342,12 @@ describe('docusign connector', () => {
       const resources = new ConnectionResources({
         createRateLimiter: (rate): RateLimiter => {
           rates.push(rate);
-          return { acquire: async (key) => void acquired.push(key) };
+          return {
+            run: (key, request) => {
+              acquired.push(key);
+              return request();
+            },
+          };
         },
       });
       const limited = connection({ requestsPerSecond: 2 });

@@ -7,6 +7,7 @@ import { resolveConnection } from '../../src/connector-kit/connection.js';
 import { VendorError } from '../../src/errors/index.js';
 import { actionContext, failure, runAction, TEST_IDEMPOTENCY_KEY, useNockOnly } from '../../test/support/action-context.js';
 import connector from './index.js';
+import { SLOWER_THAN_ANY_TIMEOUT_MS } from '../../test/support/slow-answer.js';
 
 const request = (input: unknown, context: ActionContext) => runAction(connector, 'request', input, context) as Promise<{ status: number; body: unknown }>;
 
@@ -72,7 +73,7 @@ describe('http connector', () => {
     nock('https://hr.example.com').get('/c').reply(503, 'down');
     expect((await failure(request({ url: 'https://hr.example.com/c' }, context()))).category).toBe('server');
 
-    nock('https://hr.example.com').get('/d').delay(500).reply(200, {});
+    nock('https://hr.example.com').get('/d').delay(SLOWER_THAN_ANY_TIMEOUT_MS).reply(200, {});
     const slow = await failure(request({ url: 'https://hr.example.com/d', timeoutMs: 50 }, context()));
     expect([slow.category, slow.code]).toEqual(['timeout', 'http.timeout']);
 

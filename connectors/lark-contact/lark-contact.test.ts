@@ -193,10 +193,11 @@ describe('lark-contact connector', () => {
       const granted: { key: string; at: number }[] = [];
       const rates: RateLimit[] = [];
       const virtualSecond: RateLimiter = {
-        acquire: async (key) => {
+        run: (key, request) => {
           clock = Math.max(clock, lastGrant + 1000);
           lastGrant = clock;
           granted.push({ key, at: clock });
+          return request();
         },
       };
       const resources = new ConnectionResources({

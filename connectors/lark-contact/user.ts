@@ -86,16 +86,19 @@ async function patchFrozen(input: UserRef, isFrozen: boolean, context: ActionCon
   const key = frozenWriteKey(context);
   const data = await writes.run(
     key,
-    async () => {
-      await limiter.acquire(key, context.signal);
-      return client.call({
-        method: 'PATCH',
-        path: userPath(input.user_id),
-        query: { user_id_type: input.user_id_type ?? 'open_id' },
-        body: { is_frozen: isFrozen },
-        signal: context.signal,
-      });
-    },
+    () =>
+      limiter.run(
+        key,
+        () =>
+          client.call({
+            method: 'PATCH',
+            path: userPath(input.user_id),
+            query: { user_id_type: input.user_id_type ?? 'open_id' },
+            body: { is_frozen: isFrozen },
+            signal: context.signal,
+          }),
+        context.signal,
+      ),
     context.signal,
   );
   const user = data.user;

@@ -6,6 +6,7 @@ import { failure, useNockOnly } from '../../test/support/action-context.js';
 import { larkTokenIssued } from '../../test/support/lark-action-contract.js';
 import { InMemoryRateLimiter } from '../../src/connector-kit/rate-limiter.js';
 import { LarkApp, LarkClient, type LarkAppOptions, type LarkCaller } from './lark-client.js';
+import { SLOWER_THAN_ANY_TIMEOUT_MS } from '../../test/support/slow-answer.js';
 
 const BASE = 'https://open.feishu.cn';
 const APP = { appId: 'cli_a1b2c3d4e5f60718', appSecret: 'app-secret-for-tests' };
@@ -176,7 +177,7 @@ describe('LarkClient', () => {
 
     it('times out after timeoutMs, retries the timeout, then fails with category timeout', async () => {
       tokenIssued('t-A');
-      withToken('t-A').get(OFFER_PATH).times(3).delay(500).reply(200, { code: 0, msg: 'success', data: offer });
+      withToken('t-A').get(OFFER_PATH).times(3).delay(SLOWER_THAN_ANY_TIMEOUT_MS).reply(200, { code: 0, msg: 'success', data: offer });
       const error = await failure(client({ timeoutMs: 50 }).call({ method: 'GET', path: OFFER_PATH }));
       expect(error.category).toBe('timeout');
     });

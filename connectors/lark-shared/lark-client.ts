@@ -110,17 +110,22 @@ export class LarkApp {
 
   /** One request, no retry: the envelope's `data` (or the whole envelope) on code 0, else a classified VendorError. */
   async send<T>(request: LarkRequest, token: string | undefined, log: Logger | undefined, wholeEnvelope = false): Promise<T> {
-    await this.options.limiter?.acquire(this.limiterKey, request.signal);
-    const started = this.now();
     const query = Object.fromEntries(Object.entries(request.query ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
-    const response = await this.http.exchange({
-      method: request.method,
-      url: request.path,
-      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
-      ...(Object.keys(query).length ? { query } : {}),
-      ...(request.body !== undefined ? { json: request.body } : {}),
-      ...(request.signal ? { signal: request.signal } : {}),
-    });
+    // The time logged is the vendor's, not the wait for the limiter.
+    let started = 0;
+    const exchange = () => {
+      started = this.now();
+      return this.http.exchange({
+        method: request.method,
+        url: request.path,
+        ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+        ...(Object.keys(query).length ? { query } : {}),
+        ...(request.body !== undefined ? { json: request.body } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+    };
+    const limiter = this.options.limiter;
+    const response = await (limiter ? limiter.run(this.limiterKey, exchange, request.signal) : exchange());
     const envelope = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as Envelope;
     const logId = first(response.headers['x-tt-logid']);
     log?.debug(

@@ -87,7 +87,12 @@ describe('Lark connection resources', () => {
     const rates: RateLimit[] = [];
     const recording = (rate: RateLimit): RateLimiter => {
       rates.push(rate);
-      return { acquire: async (key) => void acquired.push(key) };
+      return {
+        run: (key, request) => {
+          acquired.push(key);
+          return request();
+        },
+      };
     };
     const resources = new ConnectionResources({ createRateLimiter: recording });
     const limited = connection({ requestsPerSecond: 5 });

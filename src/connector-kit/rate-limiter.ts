@@ -14,8 +14,13 @@ export interface RateLimit {
  * which is why the key, not the limiter object, is the identity.
  */
 export interface RateLimiter {
-  /** Resolves when one more request under `key` may go, in arrival order; rejects when `signal` aborts first. */
-  acquire(key: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Sends `request` under `key` once the limit lets one more go, in arrival order, and resolves
+   * with its answer; rejects without sending when `signal` aborts first. A limiter shared by
+   * processes counts the request until it is answered, not only when it was let go: the vendor
+   * counts it when it arrives, which can be any time in between.
+   */
+  run<T>(key: string, request: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 /** A token bucket per key, in this process only (embedded mode). */
@@ -29,13 +34,15 @@ export class InMemoryRateLimiter implements RateLimiter {
     if (!(rate.limit >= 1 && rate.perMs > 0)) throw new RangeError(`a rate limit needs limit ≥ 1 and perMs > 0, not ${JSON.stringify(rate)}`);
   }
 
-  acquire(key: string, signal?: AbortSignal): Promise<void> {
+  async run<T>(key: string, request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = new TokenBucket(this.rate, this.now);
       this.buckets.set(key, bucket);
     }
-    return bucket.acquire(signal);
+    // One process: a request is let go and sent in the same tick, so granting is counting.
+    await bucket.acquire(signal);
+    return request();
   }
 }
 

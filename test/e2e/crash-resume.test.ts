@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collect, runCli, startCli } from '../support/cli.js';
 import { countedCall, CountingServer } from '../support/counting-server.js';
 import { readStoreFile } from '../support/store-file.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** Three side-effecting calls in a row; the kill lands around the second. */
 function flowWithThreeCalls(between: unknown[] = []) {
@@ -95,8 +96,7 @@ describe('crash and resume', () => {
     const child = startCli(['run', flowFile, '--config', config]);
     const exited = collect(child);
     // The wait is checkpointed before the process sleeps through it.
-    for (let i = 0; i < 200 && readRunIfAny()?.steps.pause?.status !== 'waiting'; i++) await sleep(25);
-    expect(readRun().steps.pause?.status).toBe('waiting');
+    await waitFor(() => readRunIfAny()?.steps.pause?.status === 'waiting', 'the wait to be checkpointed');
     child.kill('SIGKILL');
     expect((await exited).signal).toBe('SIGKILL');
     expect(server.calls('/second')).toHaveLength(0);

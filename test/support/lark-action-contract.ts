@@ -6,6 +6,7 @@ import { ConnectorRegistry } from '../../src/connector-kit/registry.js';
 import { VendorError } from '../../src/errors/index.js';
 import { compileSchema } from '../../src/schemas.js';
 import { actionContext, failure, runAction } from './action-context.js';
+import { SLOWER_THAN_ANY_TIMEOUT_MS } from './slow-answer.js';
 
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 const APP_SECRET = 'lark-test-secret';
@@ -205,7 +206,7 @@ export function describeLarkActionContract<C extends LarkActionCase>(lark: LarkC
       const { context } = lark.appWithToken('t-A', { timeoutMs: 50 });
       c.beforeRequest?.('t-A');
       // One slow answer per attempt the client makes before giving up.
-      lark.expectRequest(c.request, 't-A').times(3).delay(500).reply(200, larkSuccess(c.data));
+      lark.expectRequest(c.request, 't-A').times(3).delay(SLOWER_THAN_ANY_TIMEOUT_MS).reply(200, larkSuccess(c.data));
       const err = await failure(lark.run(c.action, c.input, context));
       expect(err.category).toBe('timeout');
     });

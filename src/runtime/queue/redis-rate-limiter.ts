@@ -4,10 +4,12 @@ import type { Redis } from 'ioredis';
 import type { RateLimit, RateLimiter } from '../../connector-kit/rate-limiter.js';
 
 /**
- * A sliding-window log per key in Redis: one more request goes when fewer than `limit` went in
- * the last `perMs` by Redis's own clock (TIME), so every worker counts against one window
- * whatever its own clock says. Answers 0 when the request may go, else how many ms to wait.
- * Touches KEYS[1] only, a sorted set of request ids scored by when they went.
+ * A sliding-window log per key in Redis: one more request goes when fewer than `limit` are out
+ * or were answered in the last `perMs` by Redis's own clock (TIME), so every worker counts
+ * against one window whatever its own clock says. A request let go is scored IN_FLIGHT_MS ahead
+ * (it stays in the window however long it is out) until ANSWERED re-scores it with the moment
+ * its answer came. Answers 0 when the request may go, else how many ms to wait. Touches
+ * KEYS[1] only, a sorted set of request ids.
  */
 const SLIDING_WINDOW_ACQUIRE = `
 local time = redis.call('TIME')
@@ -16,18 +18,31 @@ local limit = tonumber(ARGV[1])
 local per = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - per)
 if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], per)
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], per + tonumber(ARGV[4]))
   return 0
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + per - now)
 `;
 
+/** A request was answered: from now on it counts from this moment (Redis TIME), for one window. */
+const ANSWERED = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+`;
+
 /**
- * A request keeps its slot this much longer than the vendor's window: two requests granted a
- * window apart can arrive closer together (one delayed on its way), and a vendor counting fixed
- * windows from its own clock would then see one too many.
+ * Longer than any request is out (the HTTP client gives up after 30 s). A worker killed with
+ * requests out leaves their slots taken this long, then they lapse.
+ */
+const IN_FLIGHT_MS = 60_000;
+
+/**
+ * A request keeps its slot this much longer than the vendor's window: the vendor counts by its
+ * own clock, which is not Redis's, and a vendor counting fixed windows would see one too many
+ * at the edge of a window that its clock starts a little later.
  */
 function guardMs(perMs: number): number {
   return Math.max(100, Math.ceil(perMs / 10));
@@ -53,9 +68,22 @@ export class RedisRateLimiter implements RateLimiter {
     if (!(rate.limit >= 1 && rate.perMs > 0)) throw new RangeError(`a rate limit needs limit ≥ 1 and perMs > 0, not ${JSON.stringify(rate)}`);
   }
 
-  acquire(key: string, signal?: AbortSignal): Promise<void> {
+  async run<T>(key: string, request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const redisKey = `${this.keyPrefix}${key}:${this.rate.limit}/${this.rate.perMs}`;
+    const id = randomUUID();
+    await this.turn(key, () => this.take(redisKey, id, signal));
+    try {
+      return await request();
+    } finally {
+      // Should Redis not take it, the slot lapses after IN_FLIGHT_MS: the answer matters more.
+      await this.redis.eval(ANSWERED, 1, redisKey, id).catch(() => undefined);
+    }
+  }
+
+  /** Waits for the requests under `key` that asked before this one to be let go, then asks. */
+  private turn(key: string, ask: () => Promise<void>): Promise<void> {
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const turn = previous.then(() => this.take(key, signal));
+    const turn = previous.then(ask);
     const tail = turn.catch(() => undefined);
     this.tails.set(key, tail);
     void tail.then(() => {
@@ -64,11 +92,11 @@ export class RedisRateLimiter implements RateLimiter {
     return turn;
   }
 
-  private async take(key: string, signal?: AbortSignal): Promise<void> {
-    const redisKey = `${this.keyPrefix}${key}:${this.rate.limit}/${this.rate.perMs}`;
+  private async take(redisKey: string, id: string, signal?: AbortSignal): Promise<void> {
+    const window = this.rate.perMs + guardMs(this.rate.perMs);
     for (;;) {
       signal?.throwIfAborted();
-      const waitMs = Number(await this.redis.eval(SLIDING_WINDOW_ACQUIRE, 1, redisKey, this.rate.limit, this.rate.perMs + guardMs(this.rate.perMs), randomUUID()));
+      const waitMs = Number(await this.redis.eval(SLIDING_WINDOW_ACQUIRE, 1, redisKey, this.rate.limit, window, id, IN_FLIGHT_MS));
       if (waitMs === 0) return;
       await sleep(Math.min(waitMs, MAX_PAUSE_MS), undefined, signal ? { signal } : undefined);
     }

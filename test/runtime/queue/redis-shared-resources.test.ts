@@ -30,10 +30,10 @@ describe('resources shared by workers through Redis', () => {
     const rate = { limit: 5, perMs: 600_000 };
     const a = new RedisRateLimiter(connect(), rate, `${prefix}:rate:`);
     const b = new RedisRateLimiter(connect(), rate, `${prefix}:rate:`);
-    await Promise.all([a, b, a, b, a].map((limiter) => limiter.acquire('lark:cli_app')));
+    await Promise.all([a, b, a, b, a].map((limiter) => limiter.run('lark:cli_app', async () => undefined)));
     const abort = new AbortController();
     let sixthGranted = false;
-    const sixth = b.acquire('lark:cli_app', abort.signal).then(() => (sixthGranted = true));
+    const sixth = b.run('lark:cli_app', async () => void (sixthGranted = true), abort.signal);
     const window = `${prefix}:rate:lark:cli_app:5/600000`;
     // The sixth has asked Redis at least once by the time it is pausing; the window still holds five.
     await connect().ping();
@@ -46,12 +46,49 @@ describe('resources shared by workers through Redis', () => {
 
   it('keys are independent: a full window on one app does not hold another', async () => {
     const limiter = new RedisRateLimiter(connect(), { limit: 1, perMs: 60_000 }, `${prefix}:rate:`);
-    await limiter.acquire('lark:app-a');
-    await expect(limiter.acquire('lark:app-b')).resolves.toBeUndefined();
+    await limiter.run('lark:app-a', async () => undefined);
+    await expect(limiter.run('lark:app-b', async () => 'sent')).resolves.toBe('sent');
     const abort = new AbortController();
-    const waiting = limiter.acquire('lark:app-a', abort.signal);
+    const waiting = limiter.run('lark:app-a', async () => 'sent', abort.signal);
     abort.abort();
     await expect(waiting).rejects.toThrow();
+  });
+
+  it('counts a request from when it is let go until it is answered: one delayed on its way cannot share a vendor window with the next', async () => {
+    const limiter = new RedisRateLimiter(connect(), { limit: 1, perMs: 1000 }, `${prefix}:rate:`);
+    const window = `${prefix}:rate:lark:cli_app:1/1000`;
+    const redis = connect();
+    const redisNow = async () => {
+      const [seconds, micros] = await redis.time();
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    };
+    let answer: () => void = () => {};
+    let out: () => void = () => {};
+    const isOut = new Promise<void>((resolve) => (out = resolve));
+    const first = limiter.run('lark:cli_app', () => {
+      out();
+      return new Promise<string>((resolve) => (answer = () => resolve('answered')));
+    });
+    await isOut;
+    // While out, its slot is scored far past any window: however long it takes, it still counts.
+    const [, outScore] = await redis.zrange(window, 0, -1, 'WITHSCORES');
+    expect(Number(outScore)).toBeGreaterThan((await redisNow()) + 30_000);
+    const answeredAfter = await redisNow();
+    answer();
+    await expect(first).resolves.toBe('answered');
+    // Answered: it counts from the moment of its answer, for one window from then.
+    const [, answeredScore] = await redis.zrange(window, 0, -1, 'WITHSCORES');
+    expect(Number(answeredScore)).toBeGreaterThanOrEqual(answeredAfter);
+    expect(Number(answeredScore)).toBeLessThanOrEqual(await redisNow());
+  });
+
+  it('frees the slot of a request that failed, from the moment it failed, and passes its error on', async () => {
+    const limiter = new RedisRateLimiter(connect(), { limit: 1, perMs: 1000 }, `${prefix}:rate:`);
+    const redis = connect();
+    await expect(limiter.run('lark:cli_app', () => Promise.reject(new Error('vendor down')))).rejects.toThrow('vendor down');
+    const [seconds, micros] = await redis.time();
+    const [, score] = await redis.zrange(`${prefix}:rate:lark:cli_app:1/1000`, 0, -1, 'WITHSCORES');
+    expect(Number(score)).toBeLessThanOrEqual(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
   });
 
   it('two serial queues on separate connections never run tasks of one key at once, and do run other keys', async () => {
