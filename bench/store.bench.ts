@@ -89,7 +89,8 @@ async function measure(bench: BenchStore, baseUrl: string, plainMeanMs: number):
   const t0 = performance.now();
   const results = await Promise.all(started.map((run) => runtime.submit(run.id)));
   const seconds = (performance.now() - t0) / 1000;
-  if (results.some((r) => r.status !== 'succeeded')) throw new Error(`a throughput run on ${bench.name} failed`);
+  const failed = results.find((r) => r.status !== 'succeeded');
+  if (failed) throw new Error(`a throughput run on ${bench.name} ended ${failed.status}: ${JSON.stringify(failed.error ?? failed.waitingFor)}`);
   await runtime.stop();
 
   const meanRunMs = mean(times);

@@ -6,7 +6,7 @@ import { redactedUrl } from './redacted-url.js';
 import { JsonTextError } from '../errors/json-text-error.js';
 import { decodeJsonText } from '../json/json-text.js';
 import { schemaValidator } from '../schemas.js';
-import { DEFAULT_POOL_SIZE } from '../store/postgres/postgres-store.js';
+import { DEFAULT_POOL_SIZE } from '../store/postgres/defaults.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from '../store/sqlite/sqlite-store.js';
 import { DEFAULT_ENGINE_LIMITS, type EngineLimits } from '../engine/engine.js';
 import { DEFAULT_EXPRESSION_LIMITS } from '../engine/expressions/expression.js';

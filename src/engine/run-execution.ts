@@ -60,6 +60,12 @@ export class RunExecution {
   private pending: StepRecord[] = [];
   /** Journal entries not yet written: they go with the next checkpoints. */
   private pendingJournal: JournalEntry[] = [];
+  /**
+   * A side effect's completion is among the pending checkpoints: it must be durable before the
+   * next step begins. The next side effect's start writes it anyway (one commit, not two), the
+   * run's outcome writes it when nothing follows, and any other step writes it first.
+   */
+  private effectCompletionPending = false;
 
   constructor(
     readonly run: RunRecord,
@@ -110,6 +116,7 @@ export class RunExecution {
       return previous.output;
     }
     const kind = stepKind(step.kind);
+    if (this.effectCompletionPending && kind.nature(step) !== 'effect') await this.flush();
     const startedAt = previous?.startedAt ?? this.services.now().toISOString();
     let attempt = previous?.attempts ?? 0;
     let state = previous?.state;
@@ -163,7 +170,8 @@ export class RunExecution {
         // Pure steps (set, raise, return) are in the journal only when they fail: their results
         // are in their checkpoints, and a line per loop iteration would drown the timeline.
         if (nature !== 'pure') this.journal({ type: 'step.succeeded', step: path, attempt, data: { ms: Date.parse(now) - Date.parse(startedAt) } });
-        await this.checkpoint(record('succeeded', { finishedAt: now, output }), effect);
+        await this.checkpoint(record('succeeded', { finishedAt: now, output }), false);
+        if (effect) this.effectCompletionPending = true;
         if (kind.endsRun) throw new ReturnSignal(output);
         return output;
       } catch (err) {
@@ -223,7 +231,8 @@ export class RunExecution {
    * Records a step's progress. Durable checkpoints are written at once together with every
    * pending one, in order. Others wait for the next durable one or the end of the pass: losing
    * them in a crash only means recomputing pure work, because every side effect (a call, a
-   * sub-flow, parking) first makes everything before it durable, and its own completion too.
+   * sub-flow, parking) first makes everything before it durable, and its own completion is
+   * written before the next step begins (see `effectCompletionPending`).
    */
   async checkpoint(record: StepRecord, durable: boolean, changes: readonly StateChange[] = []): Promise<void> {
     this.records.set(record.path, record);
@@ -257,6 +266,7 @@ export class RunExecution {
     const taken = { steps, journal: collapseStarts(this.pendingJournal) };
     this.pending = [];
     this.pendingJournal = [];
+    this.effectCompletionPending = false;
     return taken;
   }
 }

@@ -35,7 +35,8 @@ import {
 import { checkSchemaName, ConcurrentWriteError, openPool, PostgresConnection, type Queryable } from './connection.js';
 import { redactedUrl } from '../../config/redacted-url.js';
 import { migrate } from './migrate.js';
-import { appendJournal, applyStateChanges, insertRun, lockListens, lockRun, upsertSteps, wakeRun, writeRun } from './run-rows.js';
+import { appendJournal, applyStateChanges, insertRun, lockListens, lockRun, putFencedSteps, upsertSteps, wakeRun, writeRun } from './run-rows.js';
+import { DEFAULT_POOL_SIZE } from './defaults.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -56,8 +57,6 @@ export interface PostgresStoreOptions {
   /** How long opening a connection may take. Default 10000. */
   connectTimeoutMs?: number;
 }
-
-export const DEFAULT_POOL_SIZE = 10;
 
 /**
  * The store on PostgreSQL, for several processes on several machines sharing one database: every
@@ -206,6 +205,12 @@ export class PostgresStore implements Store {
     const fenced = write.owner !== undefined && steps.length > 0;
     if (!fenced && !write.journal?.length && !write.state?.length) {
       await this.db.statement((q) => upsertSteps(q, steps));
+      return;
+    }
+    if (fenced && !write.state?.length) {
+      const runId = steps[0]!.runId;
+      const holder = await this.db.statement((q) => putFencedSteps(q, runId, write.owner!, steps, write.journal ?? []));
+      checkFence(runId, write.owner!, holder?.status, holder?.owner ?? undefined);
       return;
     }
     await this.db.transaction(async (client) => {
