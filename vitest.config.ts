@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -5,6 +6,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'connectors/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Most files wait on child processes, servers, PostgreSQL or a browser rather than compute:
+    // two at a time even on two cores (vitest's default there is one).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    minWorkers: 1,
     // Child-process tests build on dist/; globalSetup builds it once per test run.
     globalSetup: ['test/global-setup.ts'],
   },

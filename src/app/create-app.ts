@@ -11,12 +11,11 @@ import { Engine } from '../engine/engine.js';
 import { FlowFiles } from '../engine/flow-files.js';
 import { createLogger } from '../log/logger.js';
 import { EmbeddedRuntime } from '../runtime/embedded-runtime.js';
-import { openQueueMode, type QueueMode } from '../runtime/queue/queue-mode.js';
+import type { QueueMode } from '../runtime/queue/queue-mode.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { EventDispatcher } from '../events/event-dispatcher.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { StepRecord } from '../store/records.js';
-import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 
@@ -76,6 +75,8 @@ export type ProcessRole = 'one-shot' | 'serve' | 'worker' | 'serve-with-worker';
 async function openStore(config: StaffwireConfig, readonly: boolean): Promise<Store> {
   const { url, urlSetting, poolSize, schema } = config.store;
   if (url !== undefined) {
+    // PostgreSQL's and the queue's libraries load only when configured: embedded mode starts faster.
+    const { PostgresStore } = await import('../store/postgres/postgres-store.js');
     return PostgresStore.open({ url, poolSize, readonly, ...(urlSetting ? { setting: urlSetting } : {}), ...(schema ? { schema } : {}) });
   }
   return new SqliteStore(join(config.dataDir, 'staffwire.db'), {
@@ -104,7 +105,7 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
     );
   }
   const store = await openStore(config, options.readonly ?? false);
-  const queue = config.queue.redisUrl !== undefined && role !== 'one-shot' ? openQueueMode(config.queue, { store, clock, log, role }) : undefined;
+  const queue = config.queue.redisUrl !== undefined && role !== 'one-shot' ? (await import('../runtime/queue/queue-mode.js')).openQueueMode(config.queue, { store, clock, log, role }) : undefined;
   const engine = new Engine({
     store,
     connectors,

@@ -1,17 +1,6 @@
 import { got, RequestError } from 'got';
 import { InputError, StoreUnavailableError, UsageError } from '../errors/index.js';
-
-/** The server could not be reached, or refused who is asking: the command cannot go on. */
-export class ServerRequestError extends Error {
-  constructor(
-    message: string,
-    /** 2 when the token or role is the problem (fix the command line), 1 otherwise. */
-    readonly exitCode: 1 | 2,
-  ) {
-    super(message);
-    this.name = 'ServerRequestError';
-  }
-}
+import { ServerRequestError } from './cli-errors.js';
 
 /** An answer of the API that is not a success, as `{ code, message, details }`. */
 export class ApiAnswerError extends Error {

@@ -1,25 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, RunInterruptedError, StoreUnavailableError, UsageError } from '../errors/index.js';
 import { FlowInvalidError } from '../engine/flow-invalid-error.js';
-import { ServerRequestError } from './api-client.js';
-import { connectorsListCommand, connectorsShowCommand } from './commands/connectors.js';
-import { demoCommand } from './commands/demo.js';
-import { eventsListCommand, eventsShowCommand } from './commands/events.js';
-import { InvalidFlowFileError } from './commands/load-flow.js';
-import { runCommand } from './commands/run.js';
-import { runsCancelCommand, runsListCommand, runsResumeCommand, runsRetryCommand, runsShowCommand } from './commands/runs.js';
-import { sandboxCommand } from './commands/sandbox.js';
-import { schedulesCancelCommand, schedulesListCommand, schedulesMoveCommand, schedulesShowCommand } from './commands/schedules.js';
-import { serveCommand } from './commands/serve.js';
-import { workerCommand } from './commands/worker.js';
-import { tokensCreateCommand } from './commands/tokens.js';
-import { validateCommand } from './commands/validate.js';
+import { InvalidFlowFileError, ServerRequestError } from './cli-errors.js';
 import { parseRunTarget } from './run-target.js';
 import { DEFAULT_WAIT_UP_TO_MS, parseWaitUpTo } from './wait-up-to.js';
 
 /**
  * Exit codes: 0 success, 1 the work failed (invalid flow, failed run, unusable store), 2 usage
  * error, 3 a run was interrupted because the store could not be written (resumable).
+ * A command's module is imported when the command is chosen: `--help` or `runs list` does not
+ * pay for loading the server, the queue and the spreadsheet readers.
  */
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -53,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('check flow files: JSON, schema, expressions, connectors, connections, inputs, step references')
     .argument('<files...>', 'flow files')
     .addOption(config)
-    .action(async (files: string[], opts) => done(await validateCommand(files, opts)));
+    .action(async (files: string[], opts) => done(await (await import('./commands/validate.js')).validateCommand(files, opts)));
 
   program
     .command('run')
@@ -63,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(waitUpTo())
     .addOption(json)
     .addOption(config)
-    .action(async (flow: string, opts) => done(await runCommand(flow, opts)));
+    .action(async (flow: string, opts) => done(await (await import('./commands/run.js')).runCommand(flow, opts)));
 
   const runs = program.command('runs').description('list, inspect, retry, resume and cancel runs');
   onStoreOrServer(runs, 'list')
@@ -74,27 +64,27 @@ export async function main(argv: string[]): Promise<number> {
     .option('--to <moment>', 'only runs created before this date or moment')
     .option('--business-key <key>', 'only runs with this business key')
     .option('--limit <n>', 'at most this many', '50')
-    .action(async (opts) => done(await runsListCommand(opts)));
+    .action(async (opts) => done(await (await import('./commands/runs.js')).runsListCommand(opts)));
   onStoreOrServer(runs, 'show')
     .description("a run's step timeline, output and error")
     .argument('<id>', 'run id')
-    .action(async (id: string, opts) => done(await runsShowCommand(id, opts)));
+    .action(async (id: string, opts) => done(await (await import('./commands/runs.js')).runsShowCommand(id, opts)));
   onStoreOrServer(runs, 'retry')
     .description('run a failed run again from its failed step; completed steps are not repeated (with --server, the server runs it and this follows)')
     .argument('<id>', 'run id')
     .addOption(waitUpTo())
-    .action(async (id: string, opts) => done(await runsRetryCommand(id, opts)));
+    .action(async (id: string, opts) => done(await (await import('./commands/runs.js')).runsRetryCommand(id, opts)));
   runs
     .command('resume')
     .description('continue runs that a stopped or killed process left unfinished, and waits that are due (a running `staffwire serve` does this by itself)')
     .addOption(json)
     .addOption(config)
     .addOption(server().hideHelp())
-    .action(async (opts) => done(await runsResumeCommand(opts)));
+    .action(async (opts) => done(await (await import('./commands/runs.js')).runsResumeCommand(opts)));
   onStoreOrServer(runs, 'cancel')
     .description('cancel a queued, running or waiting run')
     .argument('<id>', 'run id')
-    .action(async (id: string, opts) => done(await runsCancelCommand(id, opts)));
+    .action(async (id: string, opts) => done(await (await import('./commands/runs.js')).runsCancelCommand(id, opts)));
 
   const schedules = program.command('schedules').description('one-off future runs by business key: list, show, cancel, move');
   onStoreOrServer(schedules, 'list')
@@ -105,20 +95,20 @@ export async function main(argv: string[]): Promise<number> {
     .option('--from <moment>', 'only schedules firing at or after this date or moment')
     .option('--to <moment>', 'only schedules firing before this date or moment')
     .option('--limit <n>', 'at most this many', '50')
-    .action(async (opts) => done(await schedulesListCommand(opts)));
+    .action(async (opts) => done(await (await import('./commands/schedules.js')).schedulesListCommand(opts)));
   onStoreOrServer(schedules, 'show')
     .description('a schedule: when it fires (also in its time zone), its flow, input and who scheduled it')
     .argument('<key>', 'business key')
-    .action(async (key: string, opts) => done(await schedulesShowCommand(key, opts)));
+    .action(async (key: string, opts) => done(await (await import('./commands/schedules.js')).schedulesShowCommand(key, opts)));
   onStoreOrServer(schedules, 'cancel')
     .description('cancel a pending schedule: it starts no run')
     .argument('<key>', 'business key')
-    .action(async (key: string, opts) => done(await schedulesCancelCommand(key, opts)));
+    .action(async (key: string, opts) => done(await (await import('./commands/schedules.js')).schedulesCancelCommand(key, opts)));
   onStoreOrServer(schedules, 'move')
     .description('make a pending schedule fire at another moment')
     .argument('<key>', 'business key')
     .requiredOption('--at <moment>', 'when it fires, ISO 8601 with its zone, e.g. 2030-03-01T18:00:00+08:00')
-    .action(async (key: string, opts) => done(await schedulesMoveCommand(key, opts)));
+    .action(async (key: string, opts) => done(await (await import('./commands/schedules.js')).schedulesMoveCommand(key, opts)));
 
   const events = program.command('events').description('webhook deliveries and what became of them');
   onStoreOrServer(events, 'list')
@@ -127,24 +117,24 @@ export async function main(argv: string[]): Promise<number> {
     .option('--outcome <outcome>', 'only deliveries with this outcome (comma-separated: accepted,duplicate,refused,challenge)')
     .option('--since <moment>', 'only deliveries received at or after this date or moment')
     .option('--limit <n>', 'at most this many', '50')
-    .action(async (opts) => done(await eventsListCommand(opts)));
+    .action(async (opts) => done(await (await import('./commands/events.js')).eventsListCommand(opts)));
   onStoreOrServer(events, 'show')
     .description('one delivery with its event payload')
     .argument('<id>', 'delivery id')
-    .action(async (id: string, opts) => done(await eventsShowCommand(id, opts)));
+    .action(async (id: string, opts) => done(await (await import('./commands/events.js')).eventsShowCommand(id, opts)));
 
   const connectors = program.command('connectors').description('the installed connectors and what they offer');
   connectors
     .command('list')
     .description('id, category and title of every connector')
     .addOption(json)
-    .action(async (opts) => done(await connectorsListCommand(opts)));
+    .action(async (opts) => done(await (await import('./commands/connectors.js')).connectorsListCommand(opts)));
   connectors
     .command('show')
     .description("a connector's connection settings, actions, events and rate limits")
     .argument('<id>', 'connector id')
     .addOption(json)
-    .action(async (id: string, opts) => done(await connectorsShowCommand(id, opts)));
+    .action(async (id: string, opts) => done(await (await import('./commands/connectors.js')).connectorsShowCommand(id, opts)));
 
   program
     .command('serve')
@@ -153,14 +143,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('--host <host>', 'address to listen on (default server.host, 127.0.0.1; env STAFFWIRE_HOST)')
     .option('--with-worker', 'queue mode: execute runs in this process too, beside the intake')
     .addOption(config)
-    .action(async (opts) => done(await serveCommand(opts)));
+    .action(async (opts) => done(await (await import('./commands/serve.js')).serveCommand(opts)));
 
   program
     .command('worker')
     .description('queue mode (REDIS_URL and a PostgreSQL store): execute the runs `staffwire serve` enqueues; run as many as the load needs')
     .option('--concurrency <n>', 'runs this worker executes at once (default limits.concurrency, 16)')
     .addOption(config)
-    .action(async (opts) => done(await workerCommand(opts)));
+    .action(async (opts) => done(await (await import('./commands/worker.js')).workerCommand(opts)));
 
   program
     .command('tokens')
@@ -170,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--name <name>', 'who uses it; recorded as api:<name>')
     .requiredOption('--role <role>', 'viewer (reads, personal data masked), operator (also starts, retries, cancels runs and schedules) or admin')
     .addOption(json)
-    .action(async (opts) => done(await tokensCreateCommand(opts)));
+    .action(async (opts) => done(await (await import('./commands/tokens.js')).tokensCreateCommand(opts)));
 
   program
     .command('sandbox')
@@ -181,13 +171,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--token-ttl <seconds>', 'lifetime of issued Lark tenant tokens (short values exercise refresh)', '7200')
     .option('--print-seed', 'print what the fakes hold (employees, departments, offers, tables, datasources…) and exit without listening')
     .addOption(json)
-    .action(async (opts) => done(await sandboxCommand(opts)));
+    .action(async (opts) => done(await (await import('./commands/sandbox.js')).sandboxCommand(opts)));
 
   program
     .command('demo')
     .description('the HR jobs end to end against the sandbox, through an embedded serve: offer to onboard, an account frozen on offboarding, the talent review sync, a bonus batch (no setup)')
     .option('--no-serve', 'stop after the story instead of serving until Ctrl-C')
-    .action(async (opts) => done(await demoCommand(opts)));
+    .action(async (opts) => done(await (await import('./commands/demo.js')).demoCommand(opts)));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { CsvError, parse, type Info } from 'csv-parse';
+import type { CsvError, Info } from 'csv-parse';
 import { TableFileError } from '../errors/index.js';
 import type { RawRow } from './table-row.js';
 
@@ -21,7 +21,9 @@ export interface CsvReadOptions {
  * are null. Each row is numbered by the line it starts on.
  */
 export async function* csvRows(path: string, options: CsvReadOptions = {}): AsyncGenerator<RawRow> {
-  const parser = parse({
+  // Loaded when a CSV is read: most processes never read one.
+  const csv = await import('csv-parse');
+  const parser = csv.parse({
     bom: true,
     info: true,
     skip_empty_lines: true,
@@ -48,7 +50,7 @@ export async function* csvRows(path: string, options: CsvReadOptions = {}): Asyn
     }
   } catch (err) {
     if (options.signal?.aborted) throw options.signal.reason;
-    if (err instanceof CsvError) {
+    if (err instanceof csv.CsvError) {
       // The error carries csv-parse's counts at the failing row, blank lines skipped included.
       const blankLines = typeof err.empty_lines === 'number' ? err.empty_lines : blankLinesBefore;
       const row = nextLine + blankLines - blankLinesBefore;

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { TableFileError } from '../errors/index.js';
 import type { CellValue, RawRow } from './table-row.js';
 
@@ -24,8 +24,10 @@ interface WorkbookReaderState {
  * streaming reader keeps no code for it. Rows are numbered as in the sheet.
  */
 export async function* xlsxRows(path: string, options: XlsxReadOptions = {}): AsyncGenerator<RawRow> {
+  // Loaded when a workbook is read: most processes never read one, and exceljs is slow to load.
+  const { default: excel } = await import('exceljs');
   const input = createReadStream(path, options.signal ? { signal: options.signal } : {});
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+  const workbook = new excel.stream.xlsx.WorkbookReader(input, {
     worksheets: 'emit',
     sharedStrings: 'cache',
     // Styles tell a date from a number.

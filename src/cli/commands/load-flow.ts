@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { checkFlowBytes, formatProblem } from '../../engine/validate/validate-flow.js';
 import type { CompiledFlow } from '../../engine/compiled-flow.js';
 import { resolveFlowTarget } from '../../engine/flow-files.js';
+import { InvalidFlowFileError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
-
-export class InvalidFlowFileError extends Error {}
 
 /** Loads a flow by file or id with the same checks as `staffwire validate`. */
 export function loadFlow(context: CliContext, target: string): CompiledFlow {
