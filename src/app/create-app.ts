@@ -5,6 +5,7 @@ import type { Clock } from '../clock/clock.js';
 import { UsageError } from '../errors/index.js';
 import { checkConnections } from '../config/check-connections.js';
 import { engineLimitsOf, type StaffwireConfig } from '../config/config.js';
+import { queueStoreProblem } from '../config/queue-store-problem.js';
 import { ConnectionResources } from '../connector-kit/connection-resources.js';
 import { discoverConnectors, type ConnectorRegistry } from '../connector-kit/registry.js';
 import { Engine } from '../engine/engine.js';
@@ -98,12 +99,8 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
   checkConnections(config, connectors);
   const flows = new FlowFiles(config.flowDirs);
   const role = options.role ?? 'one-shot';
-  if (config.queue.redisUrl !== undefined && role !== 'one-shot' && config.store.url === undefined) {
-    // Workers on other machines could not see a SQLite file: they would wait on jobs for runs they cannot read.
-    throw new UsageError(
-      `queue mode (REDIS_URL or queue.redisUrl is set) needs a PostgreSQL store shared by every process: set STAFFWIRE_DATABASE_URL or store.url${config.file ? ` in ${config.file}` : ''}, or unset REDIS_URL to run embedded`,
-    );
-  }
+  const queueProblem = role === 'one-shot' ? undefined : queueStoreProblem(config);
+  if (queueProblem !== undefined) throw new UsageError(queueProblem);
   const store = await openStore(config, options.readonly ?? false);
   const queue = config.queue.redisUrl !== undefined && role !== 'one-shot' ? (await import('../runtime/queue/queue-mode.js')).openQueueMode(config.queue, { store, clock, log, role }) : undefined;
   const engine = new Engine({

@@ -153,6 +153,13 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts) => done(await (await import('./commands/worker.js')).workerCommand(opts)));
 
   program
+    .command('doctor')
+    .description('check the configuration, flows, store (migrations), Redis (eviction, persistence) and every connection, and say what to fix; exit 1 when a check fails')
+    .addOption(json)
+    .addOption(config)
+    .action(async (opts) => done(await (await import('./commands/doctor.js')).doctorCommand(opts)));
+
+  program
     .command('tokens')
     .description('API tokens for `staffwire serve`')
     .command('create')

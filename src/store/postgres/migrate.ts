@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { DatabaseTooNewError, migrationsOf, type Migration } from '../migrations.js';
+import type { Queryable } from './connection.js';
 
 /** Ordered SQL files, `NNN-what-it-does.sql`; a schema's `staffwire_schema` table holds the last one applied. */
 export function postgresMigrations(): Migration[] {
@@ -45,4 +46,19 @@ export async function migrate(client: pg.PoolClient, schema: string, location: s
 async function versionIn(client: pg.PoolClient): Promise<number> {
   const result = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM staffwire_schema');
   return result.rows[0]?.version ?? 0;
+}
+
+/**
+ * The version a schema is at, read without changing anything (`staffwire doctor`): 0 when it
+ * holds no Staffwire tables yet. A schema a newer Staffwire upgraded throws DatabaseTooNewError,
+ * as `migrate` does. `schema` must have passed checkSchemaName.
+ */
+export async function checkSchemaVersion(db: Queryable, schema: string, location: string, setting: string): Promise<number> {
+  const table = await db.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${schema}.staffwire_schema`]);
+  if (table.rows[0]?.found == null) return 0;
+  const result = await db.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${schema}.staffwire_schema`);
+  const version = result.rows[0]?.version ?? 0;
+  const latest = postgresMigrations().length;
+  if (version > latest) throw new DatabaseTooNewError(location, version, latest, advice(setting));
+  return version;
 }
