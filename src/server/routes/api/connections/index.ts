@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { App } from '../../../../app/create-app.js';
-import { ConnectionResources } from '../../../../connector-kit/connection-resources.js';
-import { resolveConnection, type ConnectionConfig } from '../../../../connector-kit/connection.js';
-import type { ConnectionCheckResult } from '../../../../connector-kit/connector.js';
+import { checkConnection } from '../../../../connector-kit/check-connection.js';
+import type { ConnectionConfig } from '../../../../connector-kit/connection.js';
 import { notFound, unprocessable } from '../../../api-error.js';
 import { ref } from '../../../schemas/components.js';
 import { apiRoute } from '../../../schemas/responses.js';
@@ -106,28 +104,7 @@ export const connectionRoutes: FastifyPluginAsync<ConnectionRoutesOptions> = asy
       }
       const started = performance.now();
       const log = app.log.child({ reqId: request.id, connection: name });
-      let result: ConnectionCheckResult & { code?: string };
-      try {
-        const connection = resolveConnection(name, config, env);
-        result = await connector.check({
-          connection,
-          idempotencyKey: randomUUID(),
-          attempt: 1,
-          signal: AbortSignal.timeout(checkTimeoutMs),
-          log,
-          // Resources of its own: no cached token or client stands in for the credentials as configured now.
-          resources: new ConnectionResources().scopeFor(connection),
-          inlineAttempts: 1,
-        });
-      } catch (err) {
-        const code = (err as { code?: unknown }).code;
-        const timedOut = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';
-        result = {
-          ok: false,
-          detail: timedOut ? `no answer within ${checkTimeoutMs} ms` : (err as Error).message,
-          ...(typeof code === 'string' ? { code } : {}),
-        };
-      }
+      const { timedOut: _timedOut, ...result } = await checkConnection(connector.check, name, config, { env, log, timeoutMs: checkTimeoutMs });
       log.info({ ok: result.ok }, 'connection checked');
       return { name, connector: config.connector, ...result, ms: Math.round(performance.now() - started) };
     },
