@@ -60,6 +60,10 @@ export function openQueueMode(config: QueueConfig, options: QueueModeOptions): Q
   const events = eventsRedis && new QueueEvents(RUN_QUEUE, { connection: eventsRedis, prefix: config.prefix });
   let stalled = 0;
   events?.on('stalled', () => stalled++);
+  // BullMQ prints an 'error' no one listens to as a bare stack on stderr; openRedis logs the outage already, once, as JSON.
+  const redisTrouble = (err: Error) => log.debug({ err: err.message }, 'wake-up queue: Redis error');
+  wakeUps.queue.on('error', redisTrouble);
+  events?.on('error', redisTrouble);
   const runtime = new QueueRuntime({ store, enqueuer, clock, log, pollMs: DEFAULT_POLL_MS, sweepMs: config.sweepMs });
   const mode: QueueMode = {
     runtime,
