@@ -34,3 +34,22 @@ export function collect(child: ChildProcess, input?: string): Promise<CliResult>
   else child.stdin?.end();
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
+
+/** A started CLI whose output is gathered as it comes, for tests that read it before it exits. */
+export interface WatchedCli {
+  child: ChildProcess;
+  output(): { stdout: string; stderr: string };
+  exited: Promise<CliResult>;
+  /** How it ended, once it has. */
+  ended(): CliResult | undefined;
+}
+
+export function watchCli(child: ChildProcess): WatchedCli {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  let ended: CliResult | undefined;
+  const exited = collect(child).then((result) => (ended = result));
+  return { child, output: () => ({ stdout, stderr }), exited, ended: () => ended };
+}

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { collect, startCli, type CliResult } from './cli.js';
+import { startCli, watchCli, type CliResult, type WatchedCli } from './cli.js';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from './postgres.js';
 import { dropPrefix, testPrefix } from './redis-prefix.js';
 import { apiToken, ServeProcesses, type ServeProcess } from './serve-process.js';
@@ -141,18 +141,12 @@ export class QueueDeployment {
 
   /** A `staffwire worker`, started. */
   async worker(concurrency = 8): Promise<WorkerProcess> {
-    const child = startCli(['worker', '--config', this.config, '--concurrency', String(concurrency)], { env: this.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    let ended: CliResult | undefined;
-    const exited = collect(child).then((result) => (ended = result));
-    const worker: WorkerProcess = { child, output: () => ({ stdout, stderr }), exited };
+    const started = startWorker(this.config, concurrency, this.env);
+    const { child, output, exited } = started.watched;
+    const worker: WorkerProcess = { child, output, exited };
     this.workers.add(worker);
     void exited.then(() => this.workers.delete(worker));
-    await waitFor(() => ended !== undefined || stdout.includes('staffwire worker executing runs'), 'a worker process to start');
-    if (ended) throw new Error(`staffwire worker exited (${ended.code ?? ended.signal}) before starting:\n${stdout}${stderr}`);
+    await started.ready;
     return worker;
   }
 
@@ -195,4 +189,19 @@ export class QueueDeployment {
       rmSync(this.dir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * A `staffwire worker` process: `ready` resolves once it says it executes runs, or rejects with
+ * what it printed when it exits first. The process is `watched` from the start, so a caller can
+ * register it for cleanup before it is ready.
+ */
+export function startWorker(config: string, concurrency: number, env: NodeJS.ProcessEnv): { watched: WatchedCli; ready: Promise<void> } {
+  const watched = watchCli(startCli(['worker', '--config', config, '--concurrency', String(concurrency)], { env }));
+  const ready = (async () => {
+    await waitFor(() => watched.ended() !== undefined || watched.output().stdout.includes('staffwire worker executing runs'), 'a worker process to start');
+    const end = watched.ended();
+    if (end) throw new Error(`staffwire worker exited (${end.code ?? end.signal}) before starting:\n${watched.output().stdout}${watched.output().stderr}`);
+  })();
+  return { watched, ready };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { tokenSha256 } from '../../src/server/auth/api-tokens.js';
-import { collect, runCli, startCli, type CliResult } from './cli.js';
+import { runCli, startCli, watchCli, type CliResult } from './cli.js';
 import { CountingServer } from './counting-server.js';
 import { waitFor } from './wait-for.js';
 
@@ -31,28 +31,23 @@ export class ServeProcesses {
   private readonly running = new Set<ServeProcess>();
 
   async start(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
-    const child = startCli(['serve', '--port', '0', ...args], options);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    let ended: CliResult | undefined;
-    const exited = collect(child).then((result) => (ended = result));
+    const { child, output, exited, ended } = watchCli(startCli(['serve', '--port', '0', ...args], options));
     const serve: ServeProcess = {
       child,
       url: '',
-      output: () => ({ stdout, stderr }),
+      output,
       exited,
       stop: (signal = 'SIGTERM') => {
-        if (!ended) child.kill(signal);
+        if (!ended()) child.kill(signal);
         return exited;
       },
     };
     this.running.add(serve);
     void exited.then(() => this.running.delete(serve));
-    await waitFor(() => ended !== undefined || /^staffwire serving on \S+$/m.test(stdout), 'staffwire serve to print where it listens');
-    if (ended) throw new Error(`staffwire serve exited (${ended.code ?? ended.signal}) before listening:\n${stdout}${stderr}`);
-    return Object.assign(serve, { url: /^staffwire serving on (\S+)$/m.exec(stdout)![1]! });
+    await waitFor(() => ended() !== undefined || /^staffwire serving on \S+$/m.test(output().stdout), 'staffwire serve to print where it listens');
+    const end = ended();
+    if (end) throw new Error(`staffwire serve exited (${end.code ?? end.signal}) before listening:\n${output().stdout}${output().stderr}`);
+    return Object.assign(serve, { url: /^staffwire serving on (\S+)$/m.exec(output().stdout)![1]! });
   }
 
   async killAll(): Promise<void> {

@@ -6,9 +6,9 @@ import { createApp, type App, type ProcessRole } from '../../../src/app/create-a
 import { loadConfig } from '../../../src/config/config.js';
 import type { FlowDefinition } from '../../../src/engine/flow-types.js';
 import type { ChildProcess } from 'node:child_process';
-import { collect, startCli, type CliResult } from '../../support/cli.js';
+import type { CliResult } from '../../support/cli.js';
 import { CountingServer } from '../../support/counting-server.js';
-import { waitFor } from '../../support/wait-for.js';
+import { startWorker } from '../../support/queue-processes.js';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../../support/postgres.js';
 import { dropPrefix, TEST_REDIS_URL, testPrefix } from '../../support/redis-prefix.js';
 
@@ -59,15 +59,10 @@ export class QueueWorld {
 
   /** A `staffwire worker` child process on this deployment; resolves once it said it is executing runs. */
   async spawnWorker(concurrency = 16): Promise<{ child: ChildProcess; exited: Promise<CliResult> }> {
-    const child = startCli(['worker', '--config', this.configFile, '--concurrency', String(concurrency)], { env: { ...this.env, STAFFWIRE_LOG_LEVEL: 'warn' } });
-    let stdout = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    let ended: CliResult | undefined;
-    const exited = collect(child).then((result) => (ended = result));
-    this.workers.add(child);
-    await waitFor(() => ended !== undefined || stdout.includes('staffwire worker executing runs'), 'a worker process to start');
-    if (ended) throw new Error(`staffwire worker exited (${ended.code ?? ended.signal}) before starting:\n${ended.stdout}${ended.stderr}`);
-    return { child, exited };
+    const { watched, ready } = startWorker(this.configFile, concurrency, { ...this.env, STAFFWIRE_LOG_LEVEL: 'warn' });
+    this.workers.add(watched.child);
+    await ready;
+    return { child: watched.child, exited: watched.exited };
   }
 
   async stop(app: App): Promise<void> {
