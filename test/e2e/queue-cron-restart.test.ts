@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverConnectors } from '../../src/connector-kit/registry.js';
 import { sandboxConnections } from '../../src/sandbox/sandbox-connections.js';
@@ -8,7 +7,7 @@ import type { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { countedCall, CountingServer } from '../support/counting-server.js';
 import { OwnRedis, QueueDeployment } from '../support/queue-processes.js';
 import { TEST_REDIS_URL } from '../support/redis-prefix.js';
-import { emptyCompany } from '../support/sandbox-session.js';
+import { emptyCompany, listenOnLoopback } from '../support/sandbox-session.js';
 import { waitFor } from '../support/wait-for.js';
 
 /**
@@ -89,8 +88,7 @@ describe('a schedule and a listen across a restart of every process', () => {
 
   beforeEach(async () => {
     sandbox = await createSandbox({ company: emptyCompany('Restart Co') });
-    await sandbox.app.listen({ port: 0, host: '127.0.0.1' });
-    sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
+    sandboxUrl = await listenOnLoopback(sandbox);
     const { connections, secrets } = sandboxConnections(sandboxUrl, DEFAULT_SANDBOX_CREDENTIALS, (await discoverConnectors()).list().map((manifest) => manifest.id));
     vendor = new CountingServer();
     const svc = { connector: 'http', baseUrl: await vendor.start() };

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverConnectors } from '../../src/connector-kit/registry.js';
 import { eventRunId } from '../../src/events/event-dispatcher.js';
@@ -6,7 +5,7 @@ import { sandboxConnections } from '../../src/sandbox/sandbox-connections.js';
 import { createSandbox, DEFAULT_SANDBOX_CREDENTIALS, type Sandbox } from '../../src/sandbox/sandbox-server.js';
 import type { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { OwnRedis, QueueDeployment } from '../support/queue-processes.js';
-import { emptyCompany } from '../support/sandbox-session.js';
+import { emptyCompany, listenOnLoopback } from '../support/sandbox-session.js';
 import type { ServeProcess } from '../support/serve-process.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -62,8 +61,7 @@ describe('queue mode when Redis is killed and restarted empty during load', () =
 
   beforeEach(async () => {
     sandbox = await createSandbox({ company: emptyCompany('Redis Restart Co') });
-    await sandbox.app.listen({ port: 0, host: '127.0.0.1' });
-    sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
+    sandboxUrl = await listenOnLoopback(sandbox);
     const ids = (await discoverConnectors()).list().map((manifest) => manifest.id);
     const { connections, secrets } = sandboxConnections(sandboxUrl, DEFAULT_SANDBOX_CREDENTIALS, ids);
     redis = await OwnRedis.start();

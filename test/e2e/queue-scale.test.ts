@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AddressInfo } from 'node:net';
 import type { App } from '../../src/app/create-app.js';
 import { discoverConnectors } from '../../src/connector-kit/registry.js';
 import type { FlowDefinition } from '../../src/engine/flow-types.js';
 import { sandboxConnections } from '../../src/sandbox/sandbox-connections.js';
 import { createSandbox, DEFAULT_SANDBOX_CREDENTIALS, type Sandbox } from '../../src/sandbox/sandbox-server.js';
 import { LIMIT_PER_SECOND } from '../../connectors/lark-contact/sandbox.js';
-import { emptyCompany } from '../support/sandbox-session.js';
+import { emptyCompany, listenOnLoopback } from '../support/sandbox-session.js';
 import { waitFor } from '../support/wait-for.js';
 import { QueueWorld } from '../runtime/queue/queue-world.js';
 
@@ -35,8 +34,7 @@ describe('queue mode across processes (PostgreSQL, Redis, worker processes, the 
 
   async function startWorld(rateLimits: boolean, requestsPerSecond?: number): Promise<void> {
     sandbox = await createSandbox({ company: emptyCompany('Acme'), rateLimits });
-    await sandbox.app.listen({ port: 0, host: '127.0.0.1' });
-    const base = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
+    const base = await listenOnLoopback(sandbox);
     const ids = (await discoverConnectors()).list().map((manifest) => manifest.id);
     const { connections, secrets } = sandboxConnections(base, DEFAULT_SANDBOX_CREDENTIALS, ids);
     const lark = { ...connections.lark, connector: 'lark-contact', ...(requestsPerSecond ? { requestsPerSecond } : {}) };

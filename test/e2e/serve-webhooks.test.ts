@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventRunId } from '../../src/events/event-dispatcher.js';
 import { createSandbox, DEFAULT_SANDBOX_CREDENTIALS, type Sandbox } from '../../src/sandbox/sandbox-server.js';
@@ -6,7 +5,7 @@ import type { DeliveryRecord } from '../../src/store/records.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { useCliWorkspace } from '../support/cli-workspace.js';
 import { countedCall } from '../support/counting-server.js';
-import { emptyCompany } from '../support/sandbox-session.js';
+import { emptyCompany, listenOnLoopback } from '../support/sandbox-session.js';
 import { ServeProcesses } from '../support/serve-process.js';
 import { readStoreFile, withStoreFile } from '../support/store-file.js';
 import { waitFor } from '../support/wait-for.js';
@@ -29,8 +28,7 @@ let sandboxUrl: string;
 
 beforeEach(async () => {
   sandbox = await createSandbox({ company: emptyCompany('Serve Webhooks Co') });
-  await sandbox.app.listen({ port: 0, host: '127.0.0.1' });
-  sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
+  sandboxUrl = await listenOnLoopback(sandbox);
   ws.configure({
     connections: {
       svc: { connector: 'http', baseUrl: ws.url },

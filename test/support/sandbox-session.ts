@@ -36,12 +36,15 @@ export function sandboxStarter(company: SeededCompany, startAt: number, options:
       now: () => clock,
       tick: (ms) => void (clock += ms),
       setTime: (ms) => void (clock = ms),
-      async listen() {
-        await sandbox.app.listen({ port: 0, host: '127.0.0.1' });
-        return `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
-      },
+      listen: () => listenOnLoopback(sandbox),
     };
   };
+}
+
+/** Starts `sandbox` listening on a free loopback port; resolves to the base URL to point connectors at. */
+export async function listenOnLoopback(sandbox: Sandbox): Promise<string> {
+  await sandbox.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
 }
 
 /** A company with no one in it, for fakes that keep their own records. */
