@@ -8,6 +8,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   plugins: [react()],
+  // @rjsf/core imports the ajv validator for a test helper only; ajv needs eval (see no-ajv-validator.ts).
+  resolve: { alias: { '@rjsf/validator-ajv8': fileURLToPath(new URL('./src/forms/no-ajv-validator.ts', import.meta.url)) } },
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
     emptyOutDir: true,

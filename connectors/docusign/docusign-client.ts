@@ -17,6 +17,11 @@ export const RATE_LIMIT_CODES = new Set([
 
 const HOUR_MS = 3_600_000;
 
+/** The key an account's requests count under in its limiter: DocuSign counts calls per account, whichever connection or app makes them. */
+export function docusignAccountLimiterKey(accountId: string): string {
+  return `docusign:${accountId}`;
+}
+
 export interface DocusignClientOptions {
   /** Named in every error, so a failure says which configured connection to fix. */
   connectionName: string;
@@ -24,7 +29,7 @@ export interface DocusignClientOptions {
   accountId: string;
   accessToken: string;
   timeoutMs?: number;
-  /** Client-side limit shared by every run in the process, acquired under `docusign:<accountId>` before every request. */
+  /** Client-side limit shared by every run in the process, acquired under `docusignAccountLimiterKey(accountId)` before every request. */
   limiter?: RateLimiter;
   /** Attempts on 429/5xx/timeouts before the error goes up (ActionContext.inlineAttempts); default DEFAULT_INLINE_ATTEMPTS. */
   attempts?: number;
@@ -65,8 +70,7 @@ export class DocusignClient {
   constructor(private readonly options: DocusignClientOptions) {
     this.http = new HttpClient({ baseUrl: apiHost(options.baseUri), timeoutMs: options.timeoutMs ?? 30_000 });
     this.limiter = options.limiter;
-    // DocuSign counts calls per account, whichever connection or app makes them.
-    this.limiterKey = `docusign:${options.accountId}`;
+    this.limiterKey = docusignAccountLimiterKey(options.accountId);
     this.accountPath = `/restapi/v2.1/accounts/${encodeURIComponent(options.accountId)}`;
     this.now = options.now ?? Date.now;
   }

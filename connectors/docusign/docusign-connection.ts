@@ -1,8 +1,9 @@
-import type { ActionContext } from '../../src/connector-kit/connector.js';
+import type { ActionContext, ResolvedConnection } from '../../src/connector-kit/connector.js';
+import { requestsPerSecondLimit, type ClientRateLimit } from '../../src/connector-kit/rate-limiter.js';
 import type { ConnectionWebhookVerifier, WebhookDeliveryTerms } from '../../src/connector-kit/webhooks/webhook-verifier.js';
 import { InputError } from '../../src/errors/index.js';
 import { verifyDocusignConnect } from './connect-webhook.js';
-import { DocusignClient } from './docusign-client.js';
+import { docusignAccountLimiterKey, DocusignClient } from './docusign-client.js';
 
 /** A DocuSign connection's settings as the manifest declares them, secrets resolved. */
 export interface DocusignSettings {
@@ -25,16 +26,28 @@ export function docusignClient(context: ActionContext): DocusignClient {
     throw new InputError('a DocuSign action needs a connection (baseUri, accountId, accessToken): name one in the step', 'docusign.no_connection');
   }
   const settings = connection.settings as unknown as DocusignSettings;
+  const limit = accountRateLimit(settings);
   return new DocusignClient({
     connectionName: connection.name,
     baseUri: settings.baseUri,
     accountId: settings.accountId,
     accessToken: settings.accessToken,
     ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
-    ...(settings.requestsPerSecond ? { limiter: context.resources.rateLimiter({ limit: settings.requestsPerSecond, perMs: 1000 }) } : {}),
+    ...(limit ? { limiter: context.resources.rateLimiter(limit.rate) } : {}),
     attempts: context.inlineAttempts,
     log: context.log,
   });
+}
+
+/** The limit `requestsPerSecond` sets on every request to the account, when it is set. */
+function accountRateLimit(settings: DocusignSettings): ClientRateLimit | undefined {
+  return requestsPerSecondLimit(settings.requestsPerSecond, docusignAccountLimiterKey(settings.accountId), `every request to account ${settings.accountId}`);
+}
+
+/** The limiters a DocuSign connection's calls go through. */
+export function docusignClientRateLimits(connection: ResolvedConnection): ClientRateLimit[] {
+  const limit = accountRateLimit(connection.settings as unknown as DocusignSettings);
+  return limit ? [limit] : [];
 }
 
 /**

@@ -336,7 +336,7 @@ describe('docusign connector', () => {
       ]);
     });
 
-    it("acquires the account's limiter under docusign:<accountId> for every request of every run", async () => {
+    it("acquires the account's limiter under docusign:<accountId> for every request of every run, the limiter the connector declares", async () => {
       const acquired: string[] = [];
       const rates: RateLimit[] = [];
       const resources = new ConnectionResources({
@@ -347,6 +347,7 @@ describe('docusign connector', () => {
               acquired.push(key);
               return request();
             },
+            state: () => Promise.reject(new Error('this test reads no state')),
           };
         },
       });
@@ -356,6 +357,9 @@ describe('docusign connector', () => {
       await getEnvelope({ envelopeId: ENVELOPE }, actionContext(limited, { resources: resources.scopeFor(limited) }));
       expect(rates).toEqual([{ limit: 2, perMs: 1000 }]);
       expect(acquired).toEqual([`docusign:${ACCOUNT}`, `docusign:${ACCOUNT}`]);
+      // What the API shows the state of is the limiter the calls went through.
+      expect(connector.clientRateLimits?.(limited)).toEqual([{ scope: expect.stringContaining(ACCOUNT), key: acquired[0], rate: rates[0] }]);
+      expect(connector.clientRateLimits?.(connection())).toEqual([]);
     });
   });
 

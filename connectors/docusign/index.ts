@@ -1,6 +1,6 @@
 import type { ActionContext, ConnectionCheckResult } from '../../src/connector-kit/connector.js';
 import { defineConnector } from '../../src/connector-kit/define-connector.js';
-import { docusignClient, docusignConnectWebhook } from './docusign-connection.js';
+import { docusignClient, docusignClientRateLimits, docusignConnectWebhook } from './docusign-connection.js';
 import { createEnvelopeFromTemplate } from './envelope-create-from-template.js';
 import { getEnvelope } from './envelope-get.js';
 import { voidEnvelope } from './envelope-void.js';
@@ -30,4 +30,5 @@ export default defineConnector({
   },
   webhook: docusignConnectWebhook,
   check,
+  clientRateLimits: docusignClientRateLimits,
 });

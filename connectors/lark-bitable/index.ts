@@ -1,5 +1,5 @@
 import { defineConnector } from '../../src/connector-kit/define-connector.js';
-import { larkCheck } from '../lark-shared/lark-connection.js';
+import { larkCheck, larkClientRateLimits } from '../lark-shared/lark-connection.js';
 import { listFields } from './fields-list.js';
 import manifest from './manifest.json' with { type: 'json' };
 import { batchCreateRecords, batchDeleteRecords, batchUpdateRecords } from './records-batch.js';
@@ -16,5 +16,6 @@ export default defineConnector({
     'fields.list': listFields,
   },
   check: larkCheck,
+  clientRateLimits: larkClientRateLimits,
   syncDestinations: { records: recordsDestination },
 });

@@ -1,8 +1,8 @@
 import { defineConnector } from '../../src/connector-kit/define-connector.js';
-import { larkCheck } from '../lark-shared/lark-connection.js';
+import { larkCheck, larkClientRateLimits } from '../lark-shared/lark-connection.js';
 import manifest from './manifest.json' with { type: 'json' };
 import { sendMessage } from './message.js';
-import { deleteUser, getUser, resumeUser, resurrectUser, suspendUser, userIdsByEmailOrMobile } from './user.js';
+import { deleteUser, frozenWriteLimit, getUser, resumeUser, resurrectUser, suspendUser, userIdsByEmailOrMobile } from './user.js';
 
 export default defineConnector({
   manifest,
@@ -16,4 +16,5 @@ export default defineConnector({
     'message.send': sendMessage,
   },
   check: larkCheck,
+  clientRateLimits: (connection) => [...larkClientRateLimits(connection), frozenWriteLimit(connection)],
 });

@@ -186,7 +186,7 @@ describe('lark-contact connector', () => {
       expect(await lark.run('user.suspend', { user_id: 'ou_ada' }, context)).toMatchObject({ already: true, resigned: true });
     });
 
-    it('sends concurrent freezes of one app one at a time, each a limiter second after the last', async () => {
+    it('sends concurrent freezes of one app one at a time, each a limiter second after the last, through the limiter the connector declares', async () => {
       // A 1-per-second limiter on a clock only it moves: it grants at once and says when a real one would have.
       let clock = 0;
       let lastGrant = -Infinity;
@@ -199,6 +199,7 @@ describe('lark-contact connector', () => {
           granted.push({ key, at: clock });
           return request();
         },
+        state: () => Promise.reject(new Error('this test reads no state')),
       };
       const resources = new ConnectionResources({
         createRateLimiter: (rate) => {
@@ -241,6 +242,8 @@ describe('lark-contact connector', () => {
       expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
       expect(granted.map((g) => g.key)).toEqual([`lark:${appId}:contact.user.is_frozen`, `lark:${appId}:contact.user.is_frozen`]);
       expect(rates).toEqual([IS_FROZEN_RATE]);
+      // What the API shows the state of is the limiter the freezes went through.
+      expect(connector.clientRateLimits?.(context.connection!)).toContainEqual({ scope: expect.stringContaining(appId), key: granted[0]!.key, rate: IS_FROZEN_RATE });
     });
   });
 

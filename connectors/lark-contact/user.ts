@@ -1,4 +1,5 @@
-import type { ActionContext } from '../../src/connector-kit/connector.js';
+import type { ActionContext, ResolvedConnection } from '../../src/connector-kit/connector.js';
+import type { ClientRateLimit } from '../../src/connector-kit/rate-limiter.js';
 import { VendorError } from '../../src/errors/index.js';
 import { larkClient } from '../lark-shared/lark-connection.js';
 import { requireAnswerObject } from '../lark-shared/lark-answer.js';
@@ -69,8 +70,10 @@ interface FrozenOutput {
 const FROZEN_WRITES = 'lark-contact:is-frozen-writes';
 export const IS_FROZEN_RATE = { limit: 1, perMs: 1000 } as const;
 
-function frozenWriteKey(context: ActionContext): string {
-  return `lark:${String(context.connection?.settings.appId)}:contact.user.is_frozen`;
+/** The limiter every change of is_frozen on the connection's app goes through. */
+export function frozenWriteLimit(connection: ResolvedConnection): ClientRateLimit {
+  const appId = String(connection.settings.appId);
+  return { scope: `changes of is_frozen (user.suspend, user.resume) of app ${appId}`, key: `lark:${appId}:contact.user.is_frozen`, rate: IS_FROZEN_RATE };
 }
 
 function statusOf(user: Record<string, unknown>): { isFrozen: boolean; isResigned: boolean } {
@@ -80,10 +83,11 @@ function statusOf(user: Record<string, unknown>): { isFrozen: boolean; isResigne
 
 /** PATCH is_frozen, serialised and rate-limited per app: setting a state, not toggling it, so a re-attempt changes nothing. */
 async function patchFrozen(input: UserRef, isFrozen: boolean, context: ActionContext): Promise<Record<string, unknown> | undefined> {
+  // larkClient throws for an action without a connection, so there is one below.
   const client = larkClient(context);
   const writes = context.resources.serialQueue(FROZEN_WRITES);
-  const limiter = context.resources.rateLimiter(IS_FROZEN_RATE);
-  const key = frozenWriteKey(context);
+  const { key, rate } = frozenWriteLimit(context.connection!);
+  const limiter = context.resources.rateLimiter(rate);
   const data = await writes.run(
     key,
     () =>

@@ -1,5 +1,5 @@
 import { defineConnector } from '../../src/connector-kit/define-connector.js';
-import { larkCheck, larkWebhook } from '../lark-shared/lark-connection.js';
+import { larkCheck, larkClientRateLimits, larkWebhook } from '../lark-shared/lark-connection.js';
 import { batchGetDepartments, searchDepartments } from './actions/departments.js';
 import { batchGetEmployees, searchEmployees } from './actions/employees.js';
 import { searchJobChanges } from './actions/job-changes.js';
@@ -30,4 +30,5 @@ export default defineConnector({
   // One Lark app pushes every product's events to one URL: every lark-* connector shares this verifier.
   webhook: larkWebhook,
   check: larkCheck,
+  clientRateLimits: larkClientRateLimits,
 });

@@ -1,5 +1,5 @@
 import { defineConnector } from '../../src/connector-kit/define-connector.js';
-import { larkCheck, larkWebhook } from '../lark-shared/lark-connection.js';
+import { larkCheck, larkClientRateLimits, larkWebhook } from '../lark-shared/lark-connection.js';
 import { getApplication, transferApplicationToOnboard } from './application.js';
 import manifest from './manifest.json' with { type: 'json' };
 import { getOffer } from './offer.js';
@@ -16,4 +16,5 @@ export default defineConnector({
   // One Lark app pushes every product's events to one URL: every lark-* connector shares this verifier.
   webhook: larkWebhook,
   check: larkCheck,
+  clientRateLimits: larkClientRateLimits,
 });

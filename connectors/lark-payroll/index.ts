@@ -1,5 +1,5 @@
 import { defineConnector } from '../../src/connector-kit/define-connector.js';
-import { larkCheck } from '../lark-shared/lark-connection.js';
+import { larkCheck, larkClientRateLimits } from '../lark-shared/lark-connection.js';
 import { saveDatasourceRecords } from './datasource-records-save.js';
 import { listDatasources } from './datasources-list.js';
 import { batchCreateLumpSums } from './lump-sum-batch-create.js';
@@ -14,5 +14,6 @@ export default defineConnector({
     'lump_sum.batch_create': batchCreateLumpSums,
   },
   check: larkCheck,
+  clientRateLimits: larkClientRateLimits,
   syncDestinations: { lump_sums: lumpSumsDestination },
 });

@@ -16,9 +16,14 @@ export interface LarkAppOptions {
   appId: string;
   appSecret: string;
   timeoutMs?: number;
-  /** Client-side limit, acquired under `lark:<appId>` before every request, the token request included. */
+  /** Client-side limit, acquired under `larkAppLimiterKey(appId)` before every request, the token request included. */
   limiter?: RateLimiter;
   now?: () => number;
+}
+
+/** The key an app's requests count under in its limiter: Lark counts per app, whichever connection or connector calls. */
+export function larkAppLimiterKey(appId: string): string {
+  return `lark:${appId}`;
 }
 
 /** What one action brings to its calls: where they log, and how many attempts they may make. */
@@ -70,7 +75,7 @@ export class LarkApp {
 
   constructor(private readonly options: LarkAppOptions) {
     this.http = new HttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs ?? 15_000 });
-    this.limiterKey = `lark:${options.appId}`;
+    this.limiterKey = larkAppLimiterKey(options.appId);
     this.now = options.now ?? Date.now;
   }
 

@@ -82,7 +82,7 @@ describe('Lark connection resources', () => {
     await getOffer(actionContext(rotated, { resources: resources.scopeFor(rotated) }));
   });
 
-  it('acquires the app\'s limiter under lark:<appId> for every request of every run, the token request included', async () => {
+  it('acquires the app\'s limiter under lark:<appId> for every request of every run, the token request included: the limiter the connector declares', async () => {
     const acquired: string[] = [];
     const rates: RateLimit[] = [];
     const recording = (rate: RateLimit): RateLimiter => {
@@ -92,6 +92,7 @@ describe('Lark connection resources', () => {
           acquired.push(key);
           return request();
         },
+        state: () => Promise.reject(new Error('this test reads no state')),
       };
     };
     const resources = new ConnectionResources({ createRateLimiter: recording });
@@ -104,6 +105,9 @@ describe('Lark connection resources', () => {
 
     expect(rates).toEqual([{ limit: 5, perMs: 1000 }]);
     expect(acquired).toEqual(Array(3).fill(`lark:${APP.appId}`));
+    // What the API shows the state of is the limiter the calls went through.
+    expect(hire.clientRateLimits?.(limited)).toEqual([{ scope: expect.stringContaining(APP.appId), key: acquired[0], rate: rates[0] }]);
+    expect(hire.clientRateLimits?.(connection())).toEqual([]);
   });
 
   describe('the retry budget', () => {

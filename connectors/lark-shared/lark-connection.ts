@@ -1,9 +1,10 @@
-import type { ActionContext, ConnectionCheckResult } from '../../src/connector-kit/connector.js';
+import type { ActionContext, ConnectionCheckResult, ResolvedConnection } from '../../src/connector-kit/connector.js';
 import type { ResourceScope } from '../../src/connector-kit/connection-resources.js';
+import { requestsPerSecondLimit, type ClientRateLimit } from '../../src/connector-kit/rate-limiter.js';
 import { WebhookRejectedError } from '../../src/connector-kit/webhooks/webhook.js';
 import type { ConnectionWebhookVerifier, WebhookDeliveryTerms } from '../../src/connector-kit/webhooks/webhook-verifier.js';
 import { InputError } from '../../src/errors/index.js';
-import { LarkApp, LarkClient } from './lark-client.js';
+import { LarkApp, larkAppLimiterKey, LarkClient } from './lark-client.js';
 import { verifyLarkWebhook } from './lark-webhook.js';
 
 /** A Lark connection's settings, as every lark-* manifest declares them. */
@@ -34,13 +35,25 @@ export function larkClient(context: ActionContext): LarkClient {
 }
 
 function larkApp(settings: LarkSettings, resources: ResourceScope): LarkApp {
+  const limit = appRateLimit(settings);
   return new LarkApp({
     baseUrl: settings.baseUrl ?? DEFAULT_LARK_BASE_URL,
     appId: settings.appId,
     appSecret: settings.appSecret,
     ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
-    ...(settings.requestsPerSecond ? { limiter: resources.rateLimiter({ limit: settings.requestsPerSecond, perMs: 1000 }) } : {}),
+    ...(limit ? { limiter: resources.rateLimiter(limit.rate) } : {}),
   });
+}
+
+/** The limit `requestsPerSecond` sets on every request of the app, when it is set. */
+function appRateLimit(settings: LarkSettings): ClientRateLimit | undefined {
+  return requestsPerSecondLimit(settings.requestsPerSecond, larkAppLimiterKey(settings.appId), `every request of app ${settings.appId}`);
+}
+
+/** The limiters every lark-* connector's calls on `connection` go through. */
+export function larkClientRateLimits(connection: ResolvedConnection): ClientRateLimit[] {
+  const limit = appRateLimit(connection.settings as unknown as LarkSettings);
+  return limit ? [limit] : [];
 }
 
 /**

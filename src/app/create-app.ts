@@ -7,6 +7,7 @@ import { checkConnections } from '../config/check-connections.js';
 import { engineLimitsOf, type StaffwireConfig } from '../config/config.js';
 import { queueStoreProblem } from '../config/queue-store-problem.js';
 import { ConnectionResources } from '../connector-kit/connection-resources.js';
+import { InMemoryRateLimiter } from '../connector-kit/rate-limiter.js';
 import { discoverConnectors, type ConnectorRegistry } from '../connector-kit/registry.js';
 import { Engine } from '../engine/engine.js';
 import { FlowFiles } from '../engine/flow-files.js';
@@ -37,6 +38,8 @@ export interface App {
   dispatcher: EventDispatcher;
   /** Fires due schedules and cron ticks into runs. */
   scheduler: Scheduler;
+  /** What the connections keep between calls in this process (tokens, clients, limiters), shared with the engine. */
+  connectionResources: ConnectionResources;
   /**
    * Starts the work a long-running process does in the background: executing due runs (the
    * runtime), and the other background tasks. `staffwire serve` calls it; one-shot commands don't.
@@ -103,11 +106,15 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
   if (queueProblem !== undefined) throw new UsageError(queueProblem);
   const store = await openStore(config, options.readonly ?? false);
   const queue = config.queue.redisUrl !== undefined && role !== 'one-shot' ? (await import('../runtime/queue/queue-mode.js')).openQueueMode(config.queue, { store, clock, log, role }) : undefined;
+  // In-process limits refill and wait on the app's clock, like every other time the process keeps.
+  const connectionResources = new ConnectionResources(
+    queue?.sharedResources ?? { createRateLimiter: (rate) => new InMemoryRateLimiter(rate, () => clock.now().getTime(), (ms, signal) => clock.sleep(ms, signal)) },
+  );
   const engine = new Engine({
     store,
     connectors,
     connections: config.connections,
-    connectionResources: new ConnectionResources(queue?.sharedResources ?? {}),
+    connectionResources,
     flows,
     log,
     clock,
@@ -133,6 +140,7 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
     queue,
     dispatcher,
     scheduler,
+    connectionResources,
     async start() {
       for (const task of background) {
         await task.start();

@@ -70,7 +70,9 @@ export class ConnectionResources {
 
   /**
    * One limiter per rate for the whole process: the key given to `acquire` says what it counts,
-   * so two connections to one vendor app share the app's bucket, as the vendor counts it.
+   * so two connections to one vendor app share the app's bucket, as the vendor counts it. The API
+   * reads a connection's limits through here too: making a limiter sends and counts nothing, so
+   * one no call has used yet reads all free (or, shared, as the other processes left it).
    */
   rateLimiter(rate: RateLimit): RateLimiter {
     const id = `${rate.limit}/${rate.perMs}`;

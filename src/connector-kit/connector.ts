@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ResourceScope } from './connection-resources.js';
 import type { ConnectorManifest } from './manifest.js';
+import type { ClientRateLimit } from './rate-limiter.js';
 import type { SyncDestination } from './sync-destination.js';
 import type { ConnectionWebhookVerifier } from './webhooks/webhook-verifier.js';
 
@@ -58,6 +59,12 @@ export interface Connector {
    * secret, no answer), which the caller reports as a failed check with the error's message.
    */
   check?: (context: ActionContext) => Promise<ConnectionCheckResult>;
+  /**
+   * The limiters calls on `connection` go through, with the rate and key the actions ask them
+   * with, so the API can show each one's state without a call. Made from settings that are no
+   * secret (an app id, `requestsPerSecond`), never from a secret.
+   */
+  clientRateLimits?: (connection: ResolvedConnection) => ClientRateLimit[];
   /** The code of each destination the manifest's `syncDestinations` declares. */
   syncDestinations?: Record<string, SyncDestination>;
 }

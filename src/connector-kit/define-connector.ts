@@ -17,6 +17,8 @@ export interface ConnectorDefinition<Manifest extends ManifestJson> {
   webhook?: ConnectionWebhookVerifier;
   /** The cheapest call proving a connection's credentials work (see Connector.check). */
   check?: Connector['check'];
+  /** The limiters a connection's calls go through (see Connector.clientRateLimits). */
+  clientRateLimits?: Connector['clientRateLimits'];
   /** One per destination the manifest's `syncDestinations` declares, and no other. */
   syncDestinations?: NoInfer<{ [Name in keyof NonNullable<Manifest['syncDestinations']>]: SyncDestination }>;
 }
@@ -34,6 +36,7 @@ export function defineConnector<Manifest extends ManifestJson>(definition: Conne
     actions: definition.actions as Record<string, ActionHandler>,
     ...(definition.webhook ? { webhook: definition.webhook } : {}),
     ...(definition.check ? { check: definition.check } : {}),
+    ...(definition.clientRateLimits ? { clientRateLimits: definition.clientRateLimits } : {}),
     ...(definition.syncDestinations ? { syncDestinations: definition.syncDestinations as Record<string, SyncDestination> } : {}),
   };
 }

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageRoot } from '../package-root.js';
 import { ajv, schemaValidator } from '../schemas.js';
-import type { Connector } from './connector.js';
+import type { Connector, ResolvedConnection } from './connector.js';
 import type { ActionManifest, ConnectorManifest } from './manifest.js';
+import type { ClientRateLimit } from './rate-limiter.js';
 import type { ConnectionWebhookVerifier } from './webhooks/webhook-verifier.js';
 
 /** Connectors by id. The engine reaches vendors only through this. */
@@ -55,6 +56,20 @@ export class ConnectorRegistry {
       if (other.webhook && this.shareConnections(connectorId, id)) return other.webhook;
     }
     return undefined;
+  }
+
+  /**
+   * The limiters calls on `connection` go through, whichever connector serving it makes them: a
+   * Lark connection made for CoreHR also runs lark-contact's freezes, under lark-contact's limit.
+   * One limiter that several connectors name is listed once.
+   */
+  clientRateLimits(connection: ResolvedConnection): ClientRateLimit[] {
+    const limits = new Map<string, ClientRateLimit>();
+    for (const [id, connector] of [...this.connectors].sort(([a], [b]) => a.localeCompare(b))) {
+      if (!this.shareConnections(connection.connector, id)) continue;
+      for (const limit of connector.clientRateLimits?.(connection) ?? []) limits.set(`${limit.key} ${limit.rate.limit}/${limit.rate.perMs}`, limit);
+    }
+    return [...limits.values()];
   }
 
   /**

@@ -120,6 +120,7 @@ export class RunExecution {
     const startedAt = previous?.startedAt ?? this.services.now().toISOString();
     let attempt = previous?.attempts ?? 0;
     let state = previous?.state;
+    let input = previous?.input;
     const retryAt = state?.retryAt as string | undefined;
     if (previous?.status === 'waiting' && retryAt !== undefined && new Date(retryAt) > this.services.now()) {
       throw new WaitSignal([{ kind: 'moment', until: retryAt, step: path, reason: 'retry' }]);
@@ -135,6 +136,7 @@ export class RunExecution {
       startedAt,
       updatedAt: this.services.now().toISOString(),
       ...(state ? { state } : {}),
+      ...(input !== undefined ? { input } : {}),
       ...extra,
     });
     const context: StepContext = {
@@ -147,6 +149,9 @@ export class RunExecution {
         context.state = state;
         const changes = options?.changes ?? [];
         await this.checkpoint(record('running'), (options?.durable ?? false) || changes.length > 0, changes);
+      },
+      recordInput: (value) => {
+        input = value;
       },
     };
 

@@ -27,11 +27,10 @@ export interface StaffwireServerOptions {
 
 /**
  * The Content-Security-Policy of every answer (the Swagger UI at /docs sends its own, with the
- * hashes of its inline code). Scripts come only from this origin and none is inline, but two
- * allowances are unavoidable for the console's libraries:
- * - script-src 'unsafe-eval': the start form checks input as one types with ajv (through
- *   react-jsonschema-form), and ajv compiles a schema into a function. Flow input schemas are read
- *   from the flow folders at run time, so they cannot be precompiled into the build.
+ * hashes of its inline code). Scripts come only from this origin, none is inline and none is
+ * evaluated: the start form checks input against the flow's schema (read at run time) with an
+ * interpreting validator, not ajv's compiled functions (console/src/forms/json-schema-validator.ts).
+ * One allowance is unavoidable for the console's libraries:
  * - style-src 'unsafe-inline': Mantine writes its CSS variables into a <style> element at run time
  *   and sets style props as style attributes, which no nonce or hash can cover.
  * No upgrade-insecure-requests: TLS is the reverse proxy's job, and the directive would break a
@@ -41,7 +40,7 @@ const CONTENT_SECURITY_POLICY = {
   useDefaults: false,
   directives: {
     defaultSrc: ["'self'"],
-    scriptSrc: ["'self'", "'unsafe-eval'"],
+    scriptSrc: ["'self'"],
     scriptSrcAttr: ["'none'"],
     styleSrc: ["'self'", "'unsafe-inline'"],
     imgSrc: ["'self'", 'data:'],

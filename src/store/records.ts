@@ -64,6 +64,11 @@ export interface StepRecord {
   startedAt: string;
   finishedAt?: string;
   updatedAt: string;
+  /**
+   * What the step acted on, as evaluated: a call's `with`, a sub-flow's input, a schedule's key,
+   * moment and input. Kept so whoever debugs a failed call sees what was sent.
+   */
+  input?: unknown;
   output?: unknown;
   error?: ErrorRecord;
   /** Container bookkeeping that must survive a crash: chosen branch, caught error, wait deadline. */

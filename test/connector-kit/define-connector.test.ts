@@ -74,3 +74,19 @@ describe('ConnectorRegistry.webhookFor', () => {
     }
   });
 });
+
+describe('ConnectorRegistry.clientRateLimits', () => {
+  const lark = (connector: string, settings: Record<string, unknown> = {}) => ({ name: 'lark', connector, settings: { appId: 'cli_a1', appSecret: 's', ...settings } });
+
+  it("lists every limiter a connection's calls can go through, whichever connector serving it makes them, each once", async () => {
+    const registry = await discoverConnectors();
+    // Made for CoreHR, the connection also runs lark-contact's freezes, under their own limit.
+    expect(registry.clientRateLimits(lark('lark-corehr', { requestsPerSecond: 20 }))).toEqual([
+      { scope: 'every request of app cli_a1', key: 'lark:cli_a1', rate: { limit: 20, perMs: 1000 } },
+      { scope: expect.stringContaining('is_frozen'), key: 'lark:cli_a1:contact.user.is_frozen', rate: { limit: 1, perMs: 1000 } },
+    ]);
+    expect(registry.clientRateLimits(lark('lark-bitable')).map((limit) => limit.key)).toEqual(['lark:cli_a1:contact.user.is_frozen']);
+    expect(registry.clientRateLimits({ name: 'svc', connector: 'http', settings: {} })).toEqual([]);
+    expect(registry.clientRateLimits({ name: 'x', connector: 'no-such-connector', settings: {} })).toEqual([]);
+  });
+});

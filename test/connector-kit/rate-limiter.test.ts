@@ -37,6 +37,35 @@ describe('InMemoryRateLimiter', () => {
     expect(cancelledSent).toBe(false);
   });
 
+  it('reports on its own clock what a burst used, how many wait and when the next token comes, changing nothing', async () => {
+    let now = 0;
+    const limiter = new InMemoryRateLimiter({ limit: 3, perMs: 1000 }, () => now);
+    const free = { limit: 3, perMs: 1000, used: 0, available: 3, waiting: 0, nextFreeInMs: 0 };
+    expect(await limiter.state('k')).toEqual(free);
+    await limiter.run('k', async () => undefined);
+    await limiter.run('k', async () => undefined);
+    expect(await limiter.state('k')).toEqual({ ...free, used: 2, available: 1 });
+    // Read twice: reading takes no token.
+    expect(await limiter.state('k')).toEqual({ ...free, used: 2, available: 1 });
+    await limiter.run('k', async () => undefined);
+    const fourth = limiter.run('k', async () => 'sent');
+    const abort = new AbortController();
+    const fifth = limiter.run('k', async () => 'sent', abort.signal);
+    // One token comes back every 1000/3 ms, and the clock has not moved: both wait.
+    expect(await limiter.state('k')).toEqual({ ...free, used: 3, available: 0, waiting: 2, nextFreeInMs: 334 });
+    expect(await limiter.state('other')).toEqual(free);
+
+    now = 500;
+    expect(await limiter.state('k')).toEqual({ ...free, used: 2, available: 1, waiting: 2, nextFreeInMs: 0 });
+    await expect(fourth).resolves.toBe('sent');
+    abort.abort();
+    await expect(fifth).rejects.toThrow();
+    // The fourth took the whole token; half of the next one has come back.
+    expect(await limiter.state('k')).toEqual({ ...free, used: 3, available: 0, waiting: 0, nextFreeInMs: 167 });
+    now = 2000;
+    expect(await limiter.state('k')).toEqual(free);
+  });
+
   it('refuses a rate no request could ever meet', () => {
     expect(() => new InMemoryRateLimiter({ limit: 0, perMs: 1000 })).toThrow(RangeError);
     expect(() => new InMemoryRateLimiter({ limit: 1, perMs: 0 })).toThrow(RangeError);

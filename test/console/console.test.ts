@@ -135,6 +135,10 @@ async function open(page: Page, section: string, heading: string): Promise<void>
 /** Marks the document: if the page is ever loaded again, the mark is gone. */
 const markDocument = (page: Page) => page.evaluate('window.staffwireMark = true');
 const documentMarked = (page: Page) => page.evaluate('window.staffwireMark === true');
+/** Records what the Content-Security-Policy refuses in the document from now on, even what the page catches (an EvalError). */
+const recordRefusals = (page: Page) =>
+  page.evaluate(`window.staffwireRefused = []; document.addEventListener('securitypolicyviolation', (e) => window.staffwireRefused.push(e.violatedDirective + ' ' + e.blockedURI))`);
+const refusals = (page: Page) => page.evaluate('window.staffwireRefused') as Promise<string[]>;
 
 /**
  * The text of the page the console wrote itself: every visible text node outside elements marked
@@ -153,8 +157,10 @@ const CONSOLE_TEXT = `(() => {
 
 describe('the console', { timeout: 60_000 }, () => {
   it('lets an operator start talent-import from its form after fixing what the form flagged, and watch the run succeed live, then open its timeline', async () => {
+    // This tab keeps the console's CSP (script-src 'self', no eval): the form must check input under it.
     const page = await signedIn(operator.token);
     await markDocument(page);
+    await recordRefusals(page);
     await open(page, 'Flows', 'Flows');
     const card = page.locator('[data-flow="talent-import"]');
     await card.getByRole('button', { name: 'Start' }).click();
@@ -165,6 +171,7 @@ describe('the console', { timeout: 60_000 }, () => {
     await dialog.getByRole('textbox').fill(join(dir, 'talent-history.csv'));
     await expect.poll(() => dialog.locator('#root_file-error').count()).toBe(0);
     await dialog.getByRole('button', { name: 'Start run' }).click();
+    expect(await refusals(page)).toEqual([]);
 
     await expect.poll(() => page.getByRole('heading', { level: 1, name: 'Runs' }).isVisible()).toBe(true);
     const row = page.locator('tr[data-run]').filter({ hasText: 'talent-import' }).first();
@@ -185,6 +192,9 @@ describe('the console', { timeout: 60_000 }, () => {
     const error = page.getByTestId('run-error');
     await expect.poll(() => error.isVisible()).toBe(true);
     expect(await error.textContent()).toContain('vendor.');
+    // What the failed call sent is on its step, as evaluated from the run's input.
+    await page.getByRole('button', { name: /^lookup call/ }).click();
+    await expect.poll(() => page.getByLabel('lookup Input', { exact: true }).textContent()).toContain('maya@example.com');
     await shot(page, 'run-detail-failed');
     await page.getByRole('button', { name: 'Retry from the failed step' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
@@ -216,6 +226,8 @@ describe('the console', { timeout: 60_000 }, () => {
     await page.goto(`${serve.url}/runs/${planned}`);
     const input = page.getByLabel('Input', { exact: true });
     await expect.poll(() => input.textContent()).toContain('[masked]');
+    await page.getByRole('button', { name: /^plan schedule/ }).click();
+    await expect.poll(() => page.getByLabel('plan Input', { exact: true }).textContent()).toContain('[masked]');
     expect(await page.content()).not.toContain('lin.wei@example.com');
     await shot(page, 'run-detail-viewer-masked');
     await page.goto(`${serve.url}/schedules`);
@@ -267,7 +279,23 @@ describe('the console', { timeout: 60_000 }, () => {
     const text = (await page.evaluate(CONSOLE_TEXT)) as string[];
     expect(text).toContain('运行记录');
     expect(text.filter((t) => /[A-Za-z]{2,}/.test(t))).toEqual([]);
+    // The date filters are in the console's language too, not the browser's (en-US here).
+    await page.getByLabel('创建时间起').click();
+    const calendar = page.getByRole('dialog');
+    await expect.poll(() => calendar.isVisible()).toBe(true);
+    const calendarText = (await calendar.innerText()).split(/\s+/).filter(Boolean);
+    expect(calendarText.join(' ')).toMatch(/[一二三四五六日]/);
+    expect(calendarText.filter((t) => /[A-Za-z]{2,}/.test(t))).toEqual([]);
+    await shot(page, 'runs-zh-CN-date-picker');
+    await page.keyboard.press('Escape');
     await shot(page, 'runs-zh-CN');
+    // So does the start form: what it flags as one types is in Chinese.
+    await open(page, '流程', '流程');
+    await page.locator('[data-flow="talent-import"]').getByRole('button', { name: '启动' }).click();
+    const form = page.getByRole('dialog');
+    await form.getByRole('button', { name: '启动运行' }).click();
+    await expect.poll(() => form.locator('#root_file-error').textContent()).toMatch(/^必须填写「file」$/);
+    await shot(page, 'flows-start-form-zh-CN');
     await page.context().close();
   });
 
@@ -317,6 +345,12 @@ describe('the console', { timeout: 60_000 }, () => {
         if (path === '/connections') {
           await page.locator('[data-connection="lark"]').getByRole('button', { name: 'Check' }).click();
           await expect.poll(() => page.getByText(/Healthy|Failing/).first().isVisible()).toBe(true);
+          // Each limiter the connection's calls go through, with its state; the page asks for it again by itself.
+          const freezes = page.locator('[data-connection="lark"] [data-rate-limit$=":contact.user.is_frozen"]');
+          await expect.poll(() => freezes.isVisible()).toBe(true);
+          expect(await freezes.textContent()).toMatch(/is_frozen.*: \d+ of 1 used in the last 1 s · \d+ waiting/);
+          await page.waitForResponse((response) => new URL(response.url()).pathname === '/api/v1/connections' && response.ok());
+          await expect.poll(() => page.locator('[data-connection="docusign"]').getByText('No client-side limit on this connection.').isVisible()).toBe(true);
         }
         if (path === '/deliveries') await page.getByRole('button', { name: /#\d+/ }).first().click();
         await audit(page, `${path.slice(1)}${suffix}`);

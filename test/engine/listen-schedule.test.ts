@@ -147,6 +147,8 @@ describe('schedule and unschedule', () => {
     const moved = await engine.startRun(engine.compile(flow([schedule('${ "2030-02-03T16:00:00+08:00" }')])), { id: 'e1' });
     expect((await engine.executeRun(moved.id)).output).toMatchObject({ fireAt: '2030-02-03T08:00:00.000Z', generation: 2 });
     expect(await store.getSchedule('deactivate:e1')).toMatchObject({ status: 'pending', flowId: 'deactivate', input: { id: 'e1' }, timeZone: 'Asia/Shanghai', createdBy: `run:${moved.id}/later` });
+    const [step] = await store.listSteps(moved.id);
+    expect(step?.input).toEqual({ key: 'deactivate:e1', at: '2030-02-03T08:00:00.000Z', timeZone: 'Asia/Shanghai', input: { id: 'e1' } });
 
     const cancel = await engine.startRun(engine.compile(flow([{ id: 'stop', kind: 'unschedule', key: 'deactivate:${ $input.id }' }])), { id: 'e1' });
     expect((await engine.executeRun(cancel.id)).output).toEqual({ key: 'deactivate:e1', cancelled: true });

@@ -60,6 +60,22 @@ describe('call', () => {
     expect(keysOf(first.run.id, 'b')[0]).toBe(idempotencyKey(first.run.id, 'each[1].create'));
   });
 
+  it('records its evaluated input on its checkpoint, on every attempt and when it fails', async () => {
+    const { run, step } = await h.runFlow(
+      defineFlow([
+        { id: 'sent', kind: 'call', action: 'probe.record', with: { text: 'Hello ${$input.name}' } },
+        { id: 'flaky', kind: 'call', action: 'probe.fail', with: { key: 'k-${$input.name}', failures: 1 }, retry: NO_DELAY },
+        { id: 'broken', kind: 'call', action: 'probe.fail', with: { key: 'never-${$input.name}' } },
+      ]),
+      { name: 'ada' },
+    );
+
+    expect(run.status).toBe('failed');
+    expect(step('sent')).toMatchObject({ status: 'succeeded', input: { text: 'Hello ada' } });
+    expect(step('flaky')).toMatchObject({ status: 'succeeded', attempts: 2, input: { key: 'k-ada', failures: 1 } });
+    expect(step('broken')).toMatchObject({ status: 'failed', input: { key: 'never-ada' } });
+  });
+
   it('fails with call.invalid_input when the evaluated input breaks the action schema', async () => {
     const { run } = await h.runFlow(
       defineFlow([{ id: 'bad', kind: 'call', action: 'probe.fail', with: { key: '${$input.missing}' } }]),
@@ -475,6 +491,7 @@ describe('run', () => {
     expect(children).toHaveLength(1);
     expect(children[0]).toMatchObject({ flowId: 'child-greet', status: 'succeeded', input: { name: 'ada' }, parentStepPath: 'sub' });
     expect(step('sub').state).toEqual({ childRunId: children[0]?.id });
+    expect(step('sub').input).toEqual({ name: 'ada' });
   });
 
   it('fails with the child’s error code when the sub-flow fails', async () => {

@@ -83,7 +83,7 @@ describe('personal data for viewers', () => {
     }
     const run = JSON.parse(bodies.run!) as {
       input: Record<string, unknown>;
-      steps: { stepId: string; output?: Record<string, unknown> }[];
+      steps: { stepId: string; input?: Record<string, unknown>; output?: Record<string, unknown> }[];
       waitingFor: Record<string, unknown>[];
       journal: { type: string; data?: { waitingFor?: Record<string, unknown>[] } }[];
     };
@@ -92,6 +92,10 @@ describe('personal data for viewers', () => {
     const step = (id: string) => run.steps.find((s) => s.stepId === id)?.output;
     expect(step('contact')).toEqual({ email: MASKED, mobile: MASKED, department_name: 'Analytics' });
     expect(step('lookup')).toMatchObject({ body: { name: MASKED, phone: MASKED, title: 'Engineer' } });
+    // What a step acted on is masked by the same rule: the schedule's input carries the e-mail.
+    const inputOf = (id: string) => run.steps.find((s) => s.stepId === id)?.input;
+    expect(inputOf('lookup')).toEqual({ method: 'POST', url: '/profile', body: { id: 'e-1' } });
+    expect(inputOf('plan')).toEqual({ key: 'deactivate:e-1', at: '2099-01-01T00:00:00.000Z', input: { employeeId: 'e-1', email: MASKED } });
     expect(run.waitingFor).toEqual([expect.objectContaining({ kind: 'event', path: 'payload.signerEmail', value: MASKED })]);
     expect(run.journal.find((e) => e.type === 'run.parked')?.data?.waitingFor).toEqual([expect.objectContaining({ value: MASKED })]);
     expect(JSON.parse(bodies.schedule!)).toMatchObject({ key: 'deactivate:e-1', input: { employeeId: 'e-1', email: MASKED } });

@@ -2385,7 +2385,7 @@ export interface paths {
         };
         /**
          * List the connections
-         * @description Each configured connection with its non-secret settings and the rate limits its connector keeps to; a secret shows as `{ "env": NAME, "set": true|false }`, never its value.
+         * @description Each configured connection with its non-secret settings, the rate limits its connector keeps to, and the state now of each client-side limiter its calls go through; a secret shows as `{ "env": NAME, "set": true|false }`, never its value. Reading the state sends nothing to the vendor, so the console can poll it.
          *
          *     Any role (viewer, operator, admin); viewers see personal data masked.
          */
@@ -2670,6 +2670,8 @@ export interface components {
             finishedAt?: string;
             /** Format: date-time */
             updatedAt: string;
+            /** @description What the step acted on, as evaluated: a call's `with`, a sub-flow's input, a schedule's key, moment and input */
+            input?: unknown;
             output?: unknown;
             error?: components["schemas"]["RunError"];
             state?: {
@@ -2842,6 +2844,26 @@ export interface components {
                 limit: number;
                 perSeconds: number;
                 description?: string;
+            }[];
+            /** @description The limiters this connection's calls go through (the connection's `requestsPerSecond`, a connector's own per-API limit), each with its state now: in embedded mode this process's, in queue mode the window every worker shares. A limiter no call has used yet shows all free. */
+            clientRateLimits: {
+                /** @description What the limiter counts, e.g. `every request of app cli_a1b2`. */
+                scope: string;
+                /** @description The key requests count under: connections to one vendor app or account share it. */
+                key: string;
+                /** @description Requests allowed in any `perMs` milliseconds. */
+                limit: number;
+                perMs: number;
+                /** @description Of `limit`, how many count against the window now (requests not answered yet included). */
+                used?: number;
+                /** @description How many more may go at once now. */
+                available?: number;
+                /** @description Requests waiting for a slot in the process that answered (in queue mode, serve’s own; workers queue their own). */
+                waiting?: number;
+                /** @description When the next slot frees: 0 if one is free now; absent when every slot is held by a request still out. */
+                nextFreeInMs?: number;
+                /** @description Why the state could not be read (Redis unreachable); `used`, `available` and `waiting` are absent then. */
+                stateError?: string;
             }[];
         };
     };

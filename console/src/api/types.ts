@@ -9,6 +9,7 @@ export type Schedule = Schemas['Schedule'];
 export type Delivery = Schemas['Delivery'];
 export type FlowSummary = Schemas['FlowSummary'];
 export type Connection = Schemas['Connection'];
+export type ClientRateLimit = Connection['clientRateLimits'][number];
 export type RunStatus = Run['status'];
 export type Role = 'viewer' | 'operator' | 'admin';
 

@@ -1,16 +1,14 @@
 import { Alert, Button, Stack, Text } from '@mantine/core';
 import Form from '@rjsf/mantine';
 import type { ErrorSchema, RJSFSchema } from '@rjsf/utils';
-import { customizeValidator } from '@rjsf/validator-ajv8';
 import { useMutation } from '@tanstack/react-query';
-import Ajv2020 from 'ajv/dist/2020';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { ApiFailure } from '../api/api-failure';
 import { answerOf, api } from '../api/client';
+import { formMessages } from '../forms/form-messages';
+import { JsonSchemaValidator } from '../forms/json-schema-validator';
 import { useI18n } from '../i18n/I18nProvider';
 
-/** Flow input schemas are JSON Schema 2020-12, as the server checks them. */
-const validator = customizeValidator({ AjvClass: Ajv2020 });
 
 /** The server's field problems (`/a/b` pointers) where the form shows each field's errors. */
 function errorSchemaOf(problems: { pointer: string; message: string }[]): ErrorSchema {
@@ -37,6 +35,8 @@ function problemsOf(error: unknown): { pointer: string; message: string }[] | un
  */
 export function StartRunForm({ flowId, schema, onStarted }: { flowId: string; schema: Record<string, unknown> | undefined; onStarted: (runId: string) => void }) {
   const { t } = useI18n();
+  // Flow input schemas are JSON Schema 2020-12, as the server checks them; checked without eval, in the console's language.
+  const validator = useMemo(() => new JsonSchemaValidator(formMessages(t)), [t]);
   const [input, setInput] = useState<unknown>({});
   const start = useMutation({
     mutationFn: (given: unknown) => answerOf(api.POST('/api/v1/flows/{id}/runs', { params: { path: { id: flowId } }, body: { input: given } })),

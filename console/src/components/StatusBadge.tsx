@@ -18,11 +18,15 @@ const COLOURS: Record<string, string> = {
   challenge: 'gray',
 };
 
-/** A run, schedule or delivery status, translated; `data-status` carries the API's own word for tests and scripts. */
+/**
+ * A run, schedule or delivery status, translated; `data-status` carries the API's own word for
+ * tests and scripts. Never narrower than its word: in a squeezed table column Mantine would cut
+ * it to "SU…".
+ */
 export function StatusBadge({ status, kind = 'status' }: { status: string; kind?: 'status' | 'outcome' }) {
   const { t } = useI18n();
   return (
-    <Badge color={COLOURS[status] ?? 'gray'} variant="light" c="gray.9" data-status={status}>
+    <Badge color={COLOURS[status] ?? 'gray'} variant="light" c="gray.9" miw="max-content" data-status={status}>
       {t(`${kind}.${status}` as MessageKey)}
     </Badge>
   );

@@ -1,18 +1,10 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { en, type MessageKey } from './en';
-import { zhCN } from './zh-CN';
+import { translator, type Language, type Translate } from './translate';
 
-export const LANGUAGES = [
-  { value: 'en', label: 'English' },
-  { value: 'zh-CN', label: '简体中文' },
-] as const;
-export type Language = (typeof LANGUAGES)[number]['value'];
+export { LANGUAGES, type Language, type Translate } from './translate';
 
-const CATALOGS: Record<Language, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
 /** Only the language is kept in the browser; never the token or the session. */
 const STORAGE_KEY = 'staffwire.language';
-
-export type Translate = (key: MessageKey, values?: Record<string, string | number>) => string;
 
 interface I18n {
   language: Language;
@@ -37,10 +29,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     window.localStorage.setItem(STORAGE_KEY, next);
     setLanguageState(next);
   }, []);
-  const t = useCallback<Translate>(
-    (key, values = {}) => CATALOGS[language][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole)),
-    [language],
-  );
+  const t = useMemo(() => translator(language), [language]);
   const value = useMemo(() => ({ language, setLanguage, t }), [language, setLanguage, t]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }

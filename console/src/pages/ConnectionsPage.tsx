@@ -1,11 +1,24 @@
 import { Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { answerOf, api } from '../api/client';
-import type { Connection } from '../api/types';
+import type { ClientRateLimit, Connection } from '../api/types';
 import { JsonView } from '../components/JsonView';
 import { ErrorAlert, QueryState } from '../components/QueryState';
-import { useI18n } from '../i18n/I18nProvider';
+import { useI18n, type Translate } from '../i18n/I18nProvider';
 import { useSession } from '../session/SessionProvider';
+
+/** How often the page asks again, so the limiters' state stays live while a burst runs. */
+const REFRESH_MS = 3000;
+
+/** A limiter's state in one line: "12 of 50 used in the last 1 s · 3 waiting · next free in 80 ms". */
+function rateLimitState(limit: ClientRateLimit, t: Translate): string {
+  if (limit.used === undefined || limit.waiting === undefined) return t('connections.rateLimitStateUnavailable', { reason: limit.stateError ?? '' });
+  return [
+    t('connections.rateLimitUsed', { used: limit.used, limit: limit.limit, seconds: limit.perMs / 1000 }),
+    t('connections.rateLimitWaiting', { waiting: limit.waiting }),
+    ...(limit.nextFreeInMs ? [t('connections.rateLimitNextFree', { ms: limit.nextFreeInMs })] : []),
+  ].join(' · ');
+}
 
 function ConnectionCard({ connection }: { connection: Connection }) {
   const { t } = useI18n();
@@ -63,6 +76,20 @@ function ConnectionCard({ connection }: { connection: Connection }) {
           ))
         )}
         <Text size="sm" fw={600}>
+          {t('connections.clientRateLimits')}
+        </Text>
+        {connection.clientRateLimits.length === 0 ? (
+          <Text size="sm" c="dimmed">
+            {t('connections.noClientRateLimits')}
+          </Text>
+        ) : (
+          connection.clientRateLimits.map((limit) => (
+            <Text size="sm" key={`${limit.key} ${limit.limit}/${limit.perMs}`} data-rate-limit={limit.key}>
+              <span translate="no">{limit.scope}</span>: {rateLimitState(limit, t)}
+            </Text>
+          ))
+        )}
+        <Text size="sm" fw={600}>
           {t('connections.settings')}
         </Text>
         <JsonView value={connection.settings} label={t('connections.settings')} />
@@ -73,7 +100,7 @@ function ConnectionCard({ connection }: { connection: Connection }) {
 
 export function ConnectionsPage() {
   const { t } = useI18n();
-  const connections = useQuery({ queryKey: ['connections'], queryFn: () => answerOf(api.GET('/api/v1/connections')) });
+  const connections = useQuery({ queryKey: ['connections'], queryFn: () => answerOf(api.GET('/api/v1/connections')), refetchInterval: REFRESH_MS });
   return (
     <Stack>
       <Title order={1}>{t('connections.title')}</Title>

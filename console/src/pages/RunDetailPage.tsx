@@ -82,6 +82,19 @@ function RunActions({ run }: { run: RunDetail }) {
   );
 }
 
+/** One of a step's JSON values (input, output, state) under its title; nothing when the step has none. */
+function StepJson({ path, title, value }: { path: string; title: string; value: unknown }) {
+  if (value === undefined) return null;
+  return (
+    <>
+      <Text size="sm" fw={600}>
+        {title}
+      </Text>
+      <JsonView value={value} label={`${path} ${title}`} />
+    </>
+  );
+}
+
 export function RunDetailPage({ runId }: { runId: string }) {
   const { t, language } = useI18n();
   const { mayOperate } = useSession();
@@ -197,22 +210,9 @@ export function RunDetailPage({ runId }: { runId: string }) {
                             </Text>
                           </Alert>
                         )}
-                        {step.output !== undefined && (
-                          <>
-                            <Text size="sm" fw={600}>
-                              {t('run.output')}
-                            </Text>
-                            <JsonView value={step.output} label={`${step.path} ${t('run.output')}`} />
-                          </>
-                        )}
-                        {step.state !== undefined && (
-                          <>
-                            <Text size="sm" fw={600}>
-                              {t('run.state')}
-                            </Text>
-                            <JsonView value={step.state} label={`${step.path} ${t('run.state')}`} />
-                          </>
-                        )}
+                        <StepJson path={step.path} title={t('run.input')} value={step.input} />
+                        <StepJson path={step.path} title={t('run.output')} value={step.output} />
+                        <StepJson path={step.path} title={t('run.state')} value={step.state} />
                       </Stack>
                     </Accordion.Panel>
                   </Accordion.Item>

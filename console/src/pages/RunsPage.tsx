@@ -8,6 +8,7 @@ import { RunLink } from '../components/RunLink';
 import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n/I18nProvider';
 import { useLocation } from '../navigation/router';
+import { momentOf, MomentInput } from '../time/MomentInput';
 import { durationText, Time } from '../time/Time';
 
 interface Filters {
@@ -16,11 +17,6 @@ interface Filters {
   from: string;
   to: string;
   businessKey: string;
-}
-
-/** A datetime-local value (the viewer's wall clock) as the moment it names. */
-function momentOf(local: string): string | undefined {
-  return local === '' ? undefined : new Date(local).toISOString();
 }
 
 const PAGE_SIZE = 25;
@@ -40,8 +36,8 @@ export function RunsPage() {
     limit: PAGE_SIZE,
     ...(filters.flow ? { flow: filters.flow } : {}),
     ...(filters.status.length > 0 ? { status: filters.status.join(',') } : {}),
-    ...(momentOf(filters.from) ? { from: momentOf(filters.from) } : {}),
-    ...(momentOf(filters.to) ? { to: momentOf(filters.to) } : {}),
+    ...(filters.from ? { from: momentOf(filters.from)!.toISOString() } : {}),
+    ...(filters.to ? { to: momentOf(filters.to)!.toISOString() } : {}),
     ...(filters.businessKey.trim() ? { businessKey: filters.businessKey.trim() } : {}),
     ...(cursor ? { cursor } : {}),
   };
@@ -81,8 +77,8 @@ export function RunsPage() {
             clearable
             w={240}
           />
-          <TextInput label={t('runs.from')} type="datetime-local" value={filters.from} onChange={(e) => change({ from: e.currentTarget.value })} w={210} />
-          <TextInput label={t('runs.to')} type="datetime-local" value={filters.to} onChange={(e) => change({ to: e.currentTarget.value })} w={210} />
+          <MomentInput label={t('runs.from')} placeholder={t('runs.anyTime')} value={filters.from} onChange={(from) => change({ from })} w={210} />
+          <MomentInput label={t('runs.to')} placeholder={t('runs.anyTime')} value={filters.to} onChange={(to) => change({ to })} w={210} />
           <TextInput
             label={t('runs.businessKey')}
             placeholder={t('runs.businessKeyHint')}

@@ -1,4 +1,4 @@
-import { Button, Group, Modal, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, Modal, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { answerOf, api } from '../api/client';
@@ -9,6 +9,7 @@ import { RunLink } from '../components/RunLink';
 import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n/I18nProvider';
 import { useSession } from '../session/SessionProvider';
+import { momentOf, MomentInput } from '../time/MomentInput';
 import { Time, viewerTimeZone } from '../time/Time';
 
 type StatusFilter = 'pending' | 'fired' | 'cancelled';
@@ -19,12 +20,11 @@ function MadeBy({ createdBy }: { createdBy: string }) {
   return run ? <RunLink id={run[1]!} /> : <span translate="no">{createdBy}</span>;
 }
 
-/** A datetime-local value in the viewer's zone as ISO 8601 with its offset, as POST …/move takes it. */
+/** A MomentInput value (the viewer's wall clock) as ISO 8601 with the viewer's offset, as POST …/move takes it. */
 function withOffset(local: string): string {
-  const moment = new Date(local);
-  const offset = -moment.getTimezoneOffset();
+  const offset = -momentOf(local)!.getTimezoneOffset();
   const pad = (n: number) => String(Math.floor(Math.abs(n))).padStart(2, '0');
-  return `${local.length === 16 ? `${local}:00` : local}${offset >= 0 ? '+' : '-'}${pad(offset / 60)}:${pad(offset % 60)}`;
+  return `${local.replace(' ', 'T')}${offset >= 0 ? '+' : '-'}${pad(offset / 60)}:${pad(offset % 60)}`;
 }
 
 function MoveDialog({ schedule, onClose }: { schedule: Schedule; onClose: () => void }) {
@@ -46,7 +46,7 @@ function MoveDialog({ schedule, onClose }: { schedule: Schedule; onClose: () => 
     <Modal opened onClose={onClose} title={t('schedules.moveTitle', { key: schedule.key })} closeButtonProps={{ 'aria-label': t('common.close') }}>
       <form onSubmit={submit}>
         <Stack>
-          <TextInput type="datetime-local" step={1} label={t('schedules.moveAt', { zone: viewerTimeZone() })} value={at} onChange={(e) => setAt(e.currentTarget.value)} required />
+          <MomentInput withSeconds required label={t('schedules.moveAt', { zone: viewerTimeZone() })} value={at} onChange={setAt} />
           {move.error && <ErrorAlert error={move.error} />}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>

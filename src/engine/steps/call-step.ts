@@ -38,6 +38,7 @@ declare module './step-kind.js' {
 
 const executeCall: StepExecutor<CompiledCall> = async (step, frame, context) => {
   const input = await context.execution.evaluate(step.input, frame.scope);
+  context.recordInput(input);
   return callAction(context.execution, step, input, {
     path: context.path,
     attempt: context.attempt,

@@ -28,13 +28,14 @@ declare module './step-kind.js' {
  * child executes here unless another live process holds it: then this run parks, and the
  * child's end wakes it through the store.
  */
-const executeRun: StepExecutor<CompiledRun> = async (step, frame, { execution, path, state, saveState }) => {
+const executeRun: StepExecutor<CompiledRun> = async (step, frame, { execution, path, state, saveState, recordInput }) => {
   const services = execution.services;
   let childRunId = state?.childRunId as string | undefined;
   let child = childRunId === undefined ? undefined : await services.store.getRun(childRunId);
   if (!child) {
     const flow = await services.subFlow(step.flow, execution.run);
     const input = await execution.evaluate(step.input, frame.scope);
+    recordInput(input);
     childRunId ??= services.newRunId();
     // The id is saved before the child exists, so a crash in between cannot start a second child.
     await saveState({ childRunId }, { durable: true });

@@ -36,7 +36,7 @@ declare module './step-kind.js' {
  * the key held. Repeating the step (a crash, a retry) puts the same schedule again, which
  * changes nothing. Output `{ key, fireAt, generation }`.
  */
-const executeSchedule: StepExecutor<CompiledSchedule> = async (step, frame, { execution, path }) => {
+const executeSchedule: StepExecutor<CompiledSchedule> = async (step, frame, { execution, path, recordInput }) => {
   const key = await execution.evaluate(step.key, frame.scope);
   if (typeof key !== 'string' || key === '') throw new InputError(`"key" must give a non-empty string, got ${JSON.stringify(key)}`, 'schedule.invalid_key');
   const at = await execution.evaluate(step.at, frame.scope);
@@ -47,10 +47,12 @@ const executeSchedule: StepExecutor<CompiledSchedule> = async (step, frame, { ex
     throw new InputError(`"timeZone" must give an IANA time zone such as Asia/Shanghai, got ${JSON.stringify(timeZone)}`, 'schedule.invalid_time_zone');
   }
   const services = execution.services;
+  const input = (await execution.evaluate(step.input, frame.scope)) ?? null;
+  recordInput({ key, at: moment.toISOString(), ...(timeZone ? { timeZone } : {}), input });
   const scheduled = await services.store.putSchedule({
     key,
     flowId: step.flow,
-    input: (await execution.evaluate(step.input, frame.scope)) ?? null,
+    input,
     fireAt: moment.toISOString(),
     ...(timeZone ? { timeZone } : {}),
     createdBy: `run:${execution.run.id}/${path}`,

@@ -18,6 +18,11 @@ export interface StepContext {
    * `changes` to the key/value state are written in the same transaction (it is then durable).
    */
   saveState(state: Record<string, unknown>, options?: { durable?: boolean; changes?: readonly StateChange[] }): Promise<void>;
+  /**
+   * Keeps what the step is about to act on (its evaluated input) on its checkpoints from now on.
+   * It writes nothing itself: it goes with the step's outcome, or its next attempt's start.
+   */
+  recordInput(input: unknown): void;
 }
 
 export type StepExecutor<S extends CompiledStepBase> = (step: S, frame: Frame, context: StepContext) => Promise<unknown>;

@@ -70,7 +70,8 @@ export function openQueueMode(config: QueueConfig, options: QueueModeOptions): Q
     wakeUps,
     enqueuer,
     sharedResources: {
-      createRateLimiter: (rate) => new RedisRateLimiter(shared, rate, `${config.prefix}:rate:`),
+      // Limits wait out an outage; reading their state (for the API) fails fast, as an enqueue does.
+      createRateLimiter: (rate) => new RedisRateLimiter(shared, rate, `${config.prefix}:rate:`, producer),
       createSerialQueue: (name) => new RedisSerialQueue(shared, `${config.prefix}:lock:${name}:`, log),
     },
     worker: undefined,

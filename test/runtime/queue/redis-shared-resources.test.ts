@@ -7,6 +7,19 @@ import { dropPrefix, TEST_REDIS_URL, testPrefix } from '../../support/redis-pref
 
 const log = pino({ level: 'silent' });
 
+/** A request under `key` that the limiter has let go and that is held out until `answer()`. */
+async function requestOut(limiter: RedisRateLimiter, key: string): Promise<{ answer: () => void; answered: Promise<string> }> {
+  let answer: () => void = () => {};
+  let out: () => void = () => {};
+  const isOut = new Promise<void>((resolve) => (out = resolve));
+  const answered = limiter.run(key, () => {
+    out();
+    return new Promise<string>((resolve) => (answer = () => resolve('answered')));
+  });
+  await isOut;
+  return { answer: () => answer(), answered };
+}
+
 describe('resources shared by workers through Redis', () => {
   let prefix: string;
   const connections: Redis[] = [];
@@ -62,20 +75,13 @@ describe('resources shared by workers through Redis', () => {
       const [seconds, micros] = await redis.time();
       return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     };
-    let answer: () => void = () => {};
-    let out: () => void = () => {};
-    const isOut = new Promise<void>((resolve) => (out = resolve));
-    const first = limiter.run('lark:cli_app', () => {
-      out();
-      return new Promise<string>((resolve) => (answer = () => resolve('answered')));
-    });
-    await isOut;
+    const first = await requestOut(limiter, 'lark:cli_app');
     // While out, its slot is scored far past any window: however long it takes, it still counts.
     const [, outScore] = await redis.zrange(window, 0, -1, 'WITHSCORES');
     expect(Number(outScore)).toBeGreaterThan((await redisNow()) + 30_000);
     const answeredAfter = await redisNow();
-    answer();
-    await expect(first).resolves.toBe('answered');
+    first.answer();
+    await expect(first.answered).resolves.toBe('answered');
     // Answered: it counts from the moment of its answer, for one window from then.
     const [, answeredScore] = await redis.zrange(window, 0, -1, 'WITHSCORES');
     expect(Number(answeredScore)).toBeGreaterThanOrEqual(answeredAfter);
@@ -89,6 +95,45 @@ describe('resources shared by workers through Redis', () => {
     const [seconds, micros] = await redis.time();
     const [, score] = await redis.zrange(`${prefix}:rate:lark:cli_app:1/1000`, 0, -1, 'WITHSCORES');
     expect(Number(score)).toBeLessThanOrEqual(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
+  });
+
+  it("reads the window every worker shares without writing to it: what is used, requests out included, and this limiter's own waiting", async () => {
+    // A window far longer than the test: nothing lapses while it looks.
+    const rate = { limit: 2, perMs: 600_000 };
+    const worker = new RedisRateLimiter(connect(), rate, `${prefix}:rate:`);
+    const serve = new RedisRateLimiter(connect(), rate, `${prefix}:rate:`);
+    const window = `${prefix}:rate:lark:cli_app:2/600000`;
+    const free = { limit: 2, perMs: 600_000, used: 0, available: 2, waiting: 0, nextFreeInMs: 0 };
+    expect(await serve.state('lark:cli_app')).toEqual(free);
+    expect(await connect().exists(window)).toBe(0);
+
+    await worker.run('lark:cli_app', async () => undefined);
+    const second = await requestOut(worker, 'lark:cli_app');
+    const abort = new AbortController();
+    const third = worker.run('lark:cli_app', async () => 'sent', abort.signal);
+
+    const seen = await serve.state('lark:cli_app');
+    expect(seen).toEqual({ ...free, used: 2, available: 0, nextFreeInMs: expect.any(Number) });
+    // The answered one lapses first: one window (and its guard) after its answer, at most.
+    expect(seen.nextFreeInMs).toBeGreaterThan(0);
+    expect(seen.nextFreeInMs).toBeLessThanOrEqual(660_000);
+    expect(await worker.state('lark:cli_app')).toMatchObject({ used: 2, waiting: 1 });
+    expect(await connect().zcard(window)).toBe(2);
+
+    abort.abort();
+    await expect(third).rejects.toThrow();
+    expect((await worker.state('lark:cli_app')).waiting).toBe(0);
+    second.answer();
+    await expect(second.answered).resolves.toBe('answered');
+  });
+
+  it('cannot say when a slot frees while every slot is held by a request still out', async () => {
+    const limiter = new RedisRateLimiter(connect(), { limit: 1, perMs: 600_000 }, `${prefix}:rate:`);
+    const request = await requestOut(limiter, 'lark:cli_app');
+    expect(await limiter.state('lark:cli_app')).toEqual({ limit: 1, perMs: 600_000, used: 1, available: 0, waiting: 0 });
+    request.answer();
+    await request.answered;
+    expect(await limiter.state('lark:cli_app')).toEqual({ limit: 1, perMs: 600_000, used: 1, available: 0, waiting: 0, nextFreeInMs: expect.any(Number) });
   });
 
   it('two serial queues on separate connections never run tasks of one key at once, and do run other keys', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { App } from '../../../../app/create-app.js';
 import { checkConnection } from '../../../../connector-kit/check-connection.js';
-import type { ConnectionConfig } from '../../../../connector-kit/connection.js';
+import { resolveConnection, type ConnectionConfig } from '../../../../connector-kit/connection.js';
 import { notFound, unprocessable } from '../../../api-error.js';
 import { ref } from '../../../schemas/components.js';
 import { apiRoute } from '../../../schemas/responses.js';
@@ -45,7 +45,23 @@ export const connectionRoutes: FastifyPluginAsync<ConnectionRoutesOptions> = asy
     }
     return connection;
   };
-  const view = (name: string, connection: ConnectionConfig) => {
+  /**
+   * Each limiter the connection's calls go through, with its state as this process sees it (in
+   * queue mode the window every worker shares). Reading it sends nothing to the vendor; a state
+   * Redis does not give leaves the limit listed with why.
+   */
+  const clientRateLimits = (name: string, connection: ConnectionConfig) =>
+    Promise.all(
+      app.connectors.clientRateLimits(resolveConnection(name, connection, env)).map(async ({ scope, key, rate }) => {
+        try {
+          return { scope, key, ...(await app.connectionResources.rateLimiter(rate).state(key)) };
+        } catch (err) {
+          // Not logged: the Redis connection logs an outage once, and the console asks every few seconds.
+          return { scope, key, ...rate, stateError: (err as Error).message };
+        }
+      }),
+    );
+  const view = async (name: string, connection: ConnectionConfig) => {
     const { connector, ...settings } = connection;
     const definition = app.connectors.get(connector);
     return {
@@ -54,6 +70,7 @@ export const connectionRoutes: FastifyPluginAsync<ConnectionRoutesOptions> = asy
       settings: settingsView(settings, env) as Record<string, unknown>,
       checkable: typeof definition?.check === 'function',
       rateLimits: definition?.manifest.rateLimits ?? [],
+      clientRateLimits: await clientRateLimits(name, connection),
     };
   };
 
@@ -62,10 +79,11 @@ export const connectionRoutes: FastifyPluginAsync<ConnectionRoutesOptions> = asy
     apiRoute('read', {
       tags,
       summary: 'List the connections',
-      description: 'Each configured connection with its non-secret settings and the rate limits its connector keeps to; a secret shows as `{ "env": NAME, "set": true|false }`, never its value.',
+      description:
+        'Each configured connection with its non-secret settings, the rate limits its connector keeps to, and the state now of each client-side limiter its calls go through; a secret shows as `{ "env": NAME, "set": true|false }`, never its value. Reading the state sends nothing to the vendor, so the console can poll it.',
       response: { 200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Connection') } } } },
     }),
-    async () => ({ items: Object.entries(app.config.connections).map(([name, connection]) => view(name, connection)) }),
+    async () => ({ items: await Promise.all(Object.entries(app.config.connections).map(([name, connection]) => view(name, connection))) }),
   );
 
   fastify.post<{ Params: { name: string } }>(
