@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { categoryOfStatus, HttpClient, type HttpResponse } from '../../src/connector-kit/http-client.js';
 import type { RateLimiter } from '../../src/connector-kit/rate-limiter.js';
-import { DEFAULT_INLINE_ATTEMPTS, DEFAULT_MAX_INLINE_DELAY_MS, retryTransient } from '../../src/connector-kit/retry-transient.js';
+import { DEFAULT_INLINE_ATTEMPTS, DEFAULT_MAX_INLINE_DELAY_MS, retryTransient, type BackOffSleep } from '../../src/connector-kit/retry-transient.js';
 import { StaffwireError, VendorError, type ErrorCategory } from '../../src/errors/index.js';
 
 /**
@@ -38,6 +38,8 @@ export interface DocusignClientOptions {
   /** The action's logger: the client is made per action call, so requests log the run's and step's ids (and the connection's name, which the action's logger carries). */
   log?: Logger;
   now?: () => number;
+  /** How back-offs are waited (ActionContext.sleep); default real time. */
+  sleep?: BackOffSleep;
 }
 
 export interface DocusignRequest {
@@ -90,6 +92,7 @@ export class DocusignClient {
       baseDelayMs: 500,
       maxInlineDelayMs: this.options.maxInlineDelayMs ?? DEFAULT_MAX_INLINE_DELAY_MS,
       ...(signal ? { signal } : {}),
+      ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
       onRetry: (error, attempt, delayMs) =>
         this.options.log?.warn({ attempt, delayMs, code: error.code }, 'docusign call failed; retrying'),
     });

@@ -36,6 +36,7 @@ export function docusignClient(context: ActionContext): DocusignClient {
     ...(limit ? { limiter: context.resources.rateLimiter(limit.rate) } : {}),
     attempts: context.inlineAttempts,
     log: context.log,
+    ...(context.sleep ? { sleep: context.sleep } : {}),
   });
 }
 

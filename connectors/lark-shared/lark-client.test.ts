@@ -2,7 +2,7 @@ import nock from 'nock';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { VendorError } from '../../src/errors/index.js';
-import { failure, useNockOnly } from '../../test/support/action-context.js';
+import { failure, noWait, useNockOnly } from '../../test/support/action-context.js';
 import { larkTokenIssued } from '../../test/support/lark-action-contract.js';
 import { InMemoryRateLimiter } from '../../src/connector-kit/rate-limiter.js';
 import { LarkApp, LarkClient, type LarkAppOptions, type LarkCaller } from './lark-client.js';
@@ -12,13 +12,17 @@ const BASE = 'https://open.feishu.cn';
 const APP = { appId: 'cli_a1b2c3d4e5f60718', appSecret: 'app-secret-for-tests' };
 const OFFER_PATH = '/open-apis/hire/v1/offers/6949805467799537964';
 
-/** A client over an app of its own: the app's options, a client-side rate, and the caller's logger and attempts. */
+/**
+ * A client over an app of its own: the app's options, a client-side rate, and the caller's logger
+ * and attempts. Back-offs are not slept: the tests read the delay each retry logged.
+ */
 function client({ log, attempts, maxInlineDelayMs, requestsPerSecond, ...app }: Partial<LarkAppOptions> & LarkCaller & { requestsPerSecond?: number } = {}): LarkClient {
   const limiter = requestsPerSecond ? new InMemoryRateLimiter({ limit: requestsPerSecond, perMs: 1000 }) : undefined;
   return new LarkClient(new LarkApp({ baseUrl: BASE, ...APP, ...app, ...(limiter ? { limiter } : {}) }), {
     ...(log ? { log } : {}),
     ...(attempts ? { attempts } : {}),
     ...(maxInlineDelayMs ? { maxInlineDelayMs } : {}),
+    sleep: noWait,
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { HttpClient, retryAfterFromHeaders, categoryOfStatus } from '../../src/connector-kit/http-client.js';
 import type { RateLimiter } from '../../src/connector-kit/rate-limiter.js';
-import { DEFAULT_INLINE_ATTEMPTS, DEFAULT_MAX_INLINE_DELAY_MS, retryTransient } from '../../src/connector-kit/retry-transient.js';
+import { DEFAULT_INLINE_ATTEMPTS, DEFAULT_MAX_INLINE_DELAY_MS, retryTransient, type BackOffSleep } from '../../src/connector-kit/retry-transient.js';
 import { StaffwireError, VendorError } from '../../src/errors/index.js';
 
 /** Lark codes meaning "this token is no good": refresh once and try again. */
@@ -34,6 +34,8 @@ export interface LarkCaller {
   attempts?: number;
   /** Waits longer than this (default DEFAULT_MAX_INLINE_DELAY_MS) are left to the engine, which parks the run instead of holding a worker. */
   maxInlineDelayMs?: number;
+  /** How back-offs are waited (ActionContext.sleep); default real time. */
+  sleep?: BackOffSleep;
 }
 
 export interface LarkRequest {
@@ -190,6 +192,7 @@ export class LarkClient {
       baseDelayMs: 500,
       maxInlineDelayMs: this.caller.maxInlineDelayMs ?? DEFAULT_MAX_INLINE_DELAY_MS,
       ...(request.signal ? { signal: request.signal } : {}),
+      ...(this.caller.sleep ? { sleep: this.caller.sleep } : {}),
       onRetry: (error, attempt, delayMs) => this.caller.log?.warn({ requestPath: request.path, attempt, delayMs, code: error.code }, 'lark call failed; retrying'),
     });
   }

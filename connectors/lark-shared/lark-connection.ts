@@ -31,7 +31,7 @@ export function larkClient(context: ActionContext): LarkClient {
   const connection = context.connection;
   if (!connection) throw new InputError('a Lark action needs a connection with appId and appSecret', 'lark.no_connection');
   const app = context.resources.get(LARK_APP, () => larkApp(connection.settings as unknown as LarkSettings, context.resources));
-  return new LarkClient(app, { log: context.log, attempts: context.inlineAttempts });
+  return new LarkClient(app, { log: context.log, attempts: context.inlineAttempts, ...(context.sleep ? { sleep: context.sleep } : {}) });
 }
 
 function larkApp(settings: LarkSettings, resources: ResourceScope): LarkApp {

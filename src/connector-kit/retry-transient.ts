@@ -10,7 +10,14 @@ export interface TransientRetryOptions {
   maxInlineDelayMs: number;
   signal?: AbortSignal;
   onRetry?: (error: StaffwireError, attempt: number, delayMs: number) => void;
+  /** How a back-off is waited (ActionContext.sleep); default real time. */
+  sleep?: BackOffSleep;
 }
+
+/** Waits `ms`, or rejects once `signal` aborts. */
+export type BackOffSleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+const realSleep: BackOffSleep = (ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined);
 
 /**
  * Vendor clients sleep through waits up to this long; a longer one goes to the engine, which parks
@@ -42,7 +49,7 @@ export async function retryTransient<T>(call: (attempt: number) => Promise<T>, o
       const delay = err.retryAfterMs ?? options.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
       if (delay > options.maxInlineDelayMs) throw err;
       options.onRetry?.(err, attempt, delay);
-      await sleep(delay, undefined, options.signal ? { signal: options.signal } : undefined);
+      await (options.sleep ?? realSleep)(delay, options.signal);
     }
   }
 }

@@ -27,6 +27,26 @@ describe('retryTransient', () => {
     expect([result, calls]).toEqual(['done', 3]);
   });
 
+  it('waits each back-off through the given sleep, with the server’s advice and the signal', async () => {
+    const waits: { ms: number; signal: AbortSignal | undefined }[] = [];
+    const signal = new AbortController().signal;
+    const limited = new VendorError('HTTP 429', { vendorCode: 429, httpStatus: 429, category: 'rate_limit', retryAfterMs: 1500 });
+    const result = await retryTransient(
+      async (attempt) => {
+        if (attempt === 1) throw limited;
+        if (attempt === 2) throw serverError();
+        return 'done';
+      },
+      { attempts: 3, baseDelayMs: 400, maxInlineDelayMs: 2000, signal, sleep: async (ms, given) => void waits.push({ ms, signal: given }) },
+    );
+    expect(result).toBe('done');
+    expect(waits.map((w) => w.signal)).toEqual([signal, signal]);
+    expect(waits[0]!.ms).toBe(1500);
+    // No advice: the base delay, doubled per attempt, with jitter down to half.
+    expect(waits[1]!.ms).toBeGreaterThanOrEqual(400);
+    expect(waits[1]!.ms).toBeLessThanOrEqual(800);
+  });
+
   it('does not retry a client error', async () => {
     let calls = 0;
     const refused = new StaffwireError('bad request', { code: 'vendor.400', category: 'client' });

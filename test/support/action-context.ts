@@ -12,8 +12,17 @@ export const TEST_IDEMPOTENCY_KEY = '6f1c7a52-0c1e-4d5e-9f4f-2b8a9d1e0c33';
 const silent = pino({ level: 'silent' });
 
 /**
+ * Back-offs as a test context waits them: at once, on the next turn of the event loop (an abort
+ * still rejects). A test of the wait itself passes its own `sleep` and asserts what was asked.
+ */
+export const noWait = async (_ms: number, signal?: AbortSignal): Promise<void> => {
+  signal?.throwIfAborted();
+  await new Promise((resolve) => setImmediate(resolve));
+};
+
+/**
  * What the engine would hand an action on the first attempt of a step without a retry policy,
- * with the given connection. Each context gets resources of its own (nothing one test caches, a
+ * with the given connection, except that back-offs are not slept (see noWait). Each context gets resources of its own (nothing one test caches, a
  * token or a limiter, reaches another); tests of what runs share pass one scope as `resources`.
  */
 export function actionContext(connection: ResolvedConnection | undefined, overrides: Partial<Omit<ActionContext, 'connection'>> = {}): ActionContext {
@@ -26,6 +35,7 @@ export function actionContext(connection: ResolvedConnection | undefined, overri
     log: silent,
     resources,
     inlineAttempts: DEFAULT_INLINE_ATTEMPTS,
+    sleep: noWait,
     ...rest,
   };
 }

@@ -174,10 +174,13 @@ export function describeLarkActionContract<C extends LarkActionCase>(lark: LarkC
 
     it('waits for x-ogw-ratelimit-reset after a 429 and then succeeds', async () => {
       const { context } = lark.appWithToken('t-A');
+      const waits: number[] = [];
+      const waiting = { ...context, sleep: async (ms: number) => void waits.push(ms) };
       c.beforeRequest?.('t-A');
       lark.expectRequest(c.request, 't-A').reply(429, { code: 99991400, msg: 'request trigger frequency limit' }, { 'x-ogw-ratelimit-reset': '1' });
       succeed('t-A');
-      expect(await lark.run(c.action, c.input, context)).toEqual(c.output);
+      expect(await lark.run(c.action, c.input, waiting)).toEqual(c.output);
+      expect(waits).toEqual([1000]);
     });
 
     it('refreshes a rejected tenant token once and retries with the new one', async () => {
