@@ -57,6 +57,9 @@ describe('staffwire demo', () => {
     await waitFor(() => out.includes('Serving until Ctrl-C.'), 'the demo to finish its story', 120_000);
     const docs = out.match(/API docs {3}(\S+)/)![1]!;
     expect((await fetch(docs)).status).toBe(200);
+    const consolePage = await fetch(out.match(/console {4}(\S+)/)![1]!);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toContain('<div id="root">');
     child.kill('SIGINT');
     expect((await exited).code).toBe(0);
   });

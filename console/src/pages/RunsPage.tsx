@@ -120,7 +120,8 @@ export function RunsPage() {
                       <Table.Td>
                         <StatusBadge status={run.status} />
                       </Table.Td>
-                      <Table.Td>
+                      {/* One line: a moment broken over four reads badly in a table that scrolls sideways anyway. */}
+                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
                         <Time iso={run.createdAt} />
                       </Table.Td>
                       <Table.Td>{durationText(language, run.startedAt, run.finishedAt)}</Table.Td>

@@ -47,6 +47,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       [
         '',
         'Where to look next:',
+        `  console    ${env.server.url}/  (sign in with the API token below)`,
         `  API docs   ${env.server.url}/docs`,
         `  runs       npx staffwire runs list ${config}`,
         `  a run      npx staffwire runs show <run id> ${config}`,
