@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { retryTransient } from '../../src/connector-kit/retry-transient.js';
 import { StaffwireError, VendorError } from '../../src/errors/index.js';
 
@@ -6,6 +6,8 @@ const options = { baseDelayMs: 1, maxInlineDelayMs: 2000 };
 const serverError = () => new VendorError('HTTP 500', { vendorCode: 500, httpStatus: 500, category: 'server' });
 
 describe('retryTransient', () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it("makes one attempt with attempts 1 and hands the first transient error up as it is, for the step's policy", async () => {
     let calls = 0;
     const limited = new VendorError('HTTP 429', { vendorCode: 429, httpStatus: 429, category: 'rate_limit', retryAfterMs: 1500 });
@@ -30,6 +32,8 @@ describe('retryTransient', () => {
   it('waits each back-off through the given sleep, with the server’s advice and the signal', async () => {
     const waits: { ms: number; signal: AbortSignal | undefined }[] = [];
     const signal = new AbortController().signal;
+    // The jitter's draw, fixed: the back-off is then exactly three quarters of the doubled base delay.
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const limited = new VendorError('HTTP 429', { vendorCode: 429, httpStatus: 429, category: 'rate_limit', retryAfterMs: 1500 });
     const result = await retryTransient(
       async (attempt) => {
@@ -42,9 +46,8 @@ describe('retryTransient', () => {
     expect(result).toBe('done');
     expect(waits.map((w) => w.signal)).toEqual([signal, signal]);
     expect(waits[0]!.ms).toBe(1500);
-    // No advice: the base delay, doubled per attempt, with jitter down to half.
-    expect(waits[1]!.ms).toBeGreaterThanOrEqual(400);
-    expect(waits[1]!.ms).toBeLessThanOrEqual(800);
+    // No advice: the base delay, doubled per attempt, times the jitter (0.5 + random / 2).
+    expect(waits[1]!.ms).toBe(400 * 2 * 0.75);
   });
 
   it('does not retry a client error', async () => {

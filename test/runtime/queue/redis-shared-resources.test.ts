@@ -7,6 +7,12 @@ import { dropPrefix, TEST_REDIS_URL, testPrefix } from '../../support/redis-pref
 
 const log = pino({ level: 'silent' });
 
+/** Redis's own clock, in ms: the one the limiter's window is scored on. */
+async function redisNow(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
 /** A request under `key` that the limiter has let go and that is held out until `answer()`. */
 async function requestOut(limiter: RedisRateLimiter, key: string): Promise<{ answer: () => void; answered: Promise<string> }> {
   let answer: () => void = () => {};
@@ -71,30 +77,26 @@ describe('resources shared by workers through Redis', () => {
     const limiter = new RedisRateLimiter(connect(), { limit: 1, perMs: 1000 }, `${prefix}:rate:`);
     const window = `${prefix}:rate:lark:cli_app:1/1000`;
     const redis = connect();
-    const redisNow = async () => {
-      const [seconds, micros] = await redis.time();
-      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-    };
     const first = await requestOut(limiter, 'lark:cli_app');
     // While out, its slot is scored far past any window: however long it takes, it still counts.
     const [, outScore] = await redis.zrange(window, 0, -1, 'WITHSCORES');
-    expect(Number(outScore)).toBeGreaterThan((await redisNow()) + 30_000);
-    const answeredAfter = await redisNow();
+    expect(Number(outScore)).toBeGreaterThan((await redisNow(redis)) + 30_000);
+    const answeredAfter = await redisNow(redis);
     first.answer();
     await expect(first.answered).resolves.toBe('answered');
     // Answered: it counts from the moment of its answer, for one window from then.
     const [, answeredScore] = await redis.zrange(window, 0, -1, 'WITHSCORES');
     expect(Number(answeredScore)).toBeGreaterThanOrEqual(answeredAfter);
-    expect(Number(answeredScore)).toBeLessThanOrEqual(await redisNow());
+    expect(Number(answeredScore)).toBeLessThanOrEqual(await redisNow(redis));
   });
 
   it('frees the slot of a request that failed, from the moment it failed, and passes its error on', async () => {
     const limiter = new RedisRateLimiter(connect(), { limit: 1, perMs: 1000 }, `${prefix}:rate:`);
     const redis = connect();
     await expect(limiter.run('lark:cli_app', () => Promise.reject(new Error('vendor down')))).rejects.toThrow('vendor down');
-    const [seconds, micros] = await redis.time();
+    const failedBy = await redisNow(redis);
     const [, score] = await redis.zrange(`${prefix}:rate:lark:cli_app:1/1000`, 0, -1, 'WITHSCORES');
-    expect(Number(score)).toBeLessThanOrEqual(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
+    expect(Number(score)).toBeLessThanOrEqual(failedBy);
   });
 
   it("reads the window every worker shares without writing to it: what is used, requests out included, and this limiter's own waiting", async () => {
@@ -112,11 +114,17 @@ describe('resources shared by workers through Redis', () => {
     const abort = new AbortController();
     const third = worker.run('lark:cli_app', async () => 'sent', abort.signal);
 
+    const redis = connect();
+    const before = await redisNow(redis);
     const seen = await serve.state('lark:cli_app');
+    const after = await redisNow(redis);
     expect(seen).toEqual({ ...free, used: 2, available: 0, nextFreeInMs: expect.any(Number) });
-    // The answered one lapses first: one window (and its guard) after its answer, at most.
-    expect(seen.nextFreeInMs).toBeGreaterThan(0);
-    expect(seen.nextFreeInMs).toBeLessThanOrEqual(660_000);
+    // The answered one lapses first: one window and its guard (a tenth) after its answer, counted
+    // from the moment Redis read the state, which lies between the two looks at its clock.
+    const [, answeredAt] = await redis.zrange(window, 0, 0, 'WITHSCORES');
+    const lapsesAt = Number(answeredAt) + 600_000 + 60_000;
+    expect(seen.nextFreeInMs).toBeGreaterThanOrEqual(lapsesAt - after);
+    expect(seen.nextFreeInMs).toBeLessThanOrEqual(lapsesAt - before);
     expect(await worker.state('lark:cli_app')).toMatchObject({ used: 2, waiting: 1 });
     expect(await connect().zcard(window)).toBe(2);
 
