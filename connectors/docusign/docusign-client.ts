@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
+import type { Sleep } from '../../src/clock/clock.js';
 import { categoryOfStatus, HttpClient, type HttpResponse } from '../../src/connector-kit/http-client.js';
 import type { RateLimiter } from '../../src/connector-kit/rate-limiter.js';
-import { DEFAULT_INLINE_ATTEMPTS, DEFAULT_MAX_INLINE_DELAY_MS, retryTransient, type BackOffSleep } from '../../src/connector-kit/retry-transient.js';
+import { DEFAULT_INLINE_ATTEMPTS, DEFAULT_MAX_INLINE_DELAY_MS, retryTransient } from '../../src/connector-kit/retry-transient.js';
 import { StaffwireError, VendorError, type ErrorCategory } from '../../src/errors/index.js';
 
 /**
@@ -39,7 +40,7 @@ export interface DocusignClientOptions {
   log?: Logger;
   now?: () => number;
   /** How back-offs are waited (ActionContext.sleep); default real time. */
-  sleep?: BackOffSleep;
+  sleep?: Sleep;
 }
 
 export interface DocusignRequest {

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
+import type { Sleep } from '../../src/clock/clock.js';
 import { HttpClient, retryAfterFromHeaders, categoryOfStatus } from '../../src/connector-kit/http-client.js';
 import type { RateLimiter } from '../../src/connector-kit/rate-limiter.js';
-import { DEFAULT_INLINE_ATTEMPTS, DEFAULT_MAX_INLINE_DELAY_MS, retryTransient, type BackOffSleep } from '../../src/connector-kit/retry-transient.js';
+import { DEFAULT_INLINE_ATTEMPTS, DEFAULT_MAX_INLINE_DELAY_MS, retryTransient } from '../../src/connector-kit/retry-transient.js';
 import { StaffwireError, VendorError } from '../../src/errors/index.js';
 
 /** Lark codes meaning "this token is no good": refresh once and try again. */
@@ -35,7 +36,7 @@ export interface LarkCaller {
   /** Waits longer than this (default DEFAULT_MAX_INLINE_DELAY_MS) are left to the engine, which parks the run instead of holding a worker. */
   maxInlineDelayMs?: number;
   /** How back-offs are waited (ActionContext.sleep); default real time. */
-  sleep?: BackOffSleep;
+  sleep?: Sleep;
 }
 
 export interface LarkRequest {

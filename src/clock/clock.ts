@@ -10,3 +10,6 @@ export interface Clock {
   /** Calls `callback` once `ms` have passed on this clock; returns a function that cancels it. */
   schedule(callback: () => void, ms: number): () => void;
 }
+
+/** A clock's sleep on its own: what a waiter (a rate limiter, a retry's back-off) is handed. */
+export type Sleep = Clock['sleep'];

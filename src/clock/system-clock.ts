@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from './clock.js';
+import type { Clock, Sleep } from './clock.js';
+
+/** Waiting in real time: the default of whatever takes a Sleep. */
+export const realSleep: Sleep = (ms, signal) => sleep(Math.max(0, ms), undefined, signal ? { signal } : undefined);
 
 /** Node's timers are limited to about 24.8 days; longer waits are re-armed in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -11,7 +14,7 @@ export class SystemClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return sleep(Math.max(0, ms), undefined, signal ? { signal } : undefined);
+    return realSleep(ms, signal);
   }
 
   schedule(callback: () => void, ms: number): () => void {

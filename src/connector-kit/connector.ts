@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ResourceScope } from './connection-resources.js';
 import type { ConnectorManifest } from './manifest.js';
 import type { ClientRateLimit } from './rate-limiter.js';
-import type { BackOffSleep } from './retry-transient.js';
+import type { Sleep } from '../clock/clock.js';
 import type { SyncDestination } from './sync-destination.js';
 import type { ConnectionWebhookVerifier } from './webhooks/webhook-verifier.js';
 
@@ -40,7 +40,7 @@ export interface ActionContext {
    * How the vendor client waits out a back-off between inline attempts (a 429's reset, a 5xx's
    * delay); real time when absent. Connector tests pass one that returns at once.
    */
-  sleep?: BackOffSleep;
+  sleep?: Sleep;
 }
 
 export type ActionHandler = (input: never, context: ActionContext) => Promise<unknown>;

@@ -1,8 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-
-/** Waits `ms`, or rejects once `signal` aborts. */
-type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-const realSleep: Sleep = (ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined);
+import type { Sleep } from '../clock/clock.js';
+import { realSleep } from '../clock/system-clock.js';
 
 /** A client-side rate: at most `limit` requests in any `perMs` milliseconds, in bursts up to `limit`. */
 export interface RateLimit {

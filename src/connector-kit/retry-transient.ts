@@ -1,4 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Sleep } from '../clock/clock.js';
+import { realSleep } from '../clock/system-clock.js';
 import { StaffwireError } from '../errors/index.js';
 
 export interface TransientRetryOptions {
@@ -11,13 +12,8 @@ export interface TransientRetryOptions {
   signal?: AbortSignal;
   onRetry?: (error: StaffwireError, attempt: number, delayMs: number) => void;
   /** How a back-off is waited (ActionContext.sleep); default real time. */
-  sleep?: BackOffSleep;
+  sleep?: Sleep;
 }
-
-/** Waits `ms`, or rejects once `signal` aborts. */
-export type BackOffSleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-const realSleep: BackOffSleep = (ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined);
 
 /**
  * Vendor clients sleep through waits up to this long; a longer one goes to the engine, which parks
