@@ -1,7 +1,13 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type ExcelJS from 'exceljs';
 import { TableFileError } from '../errors/index.js';
 import type { CellValue, RawRow } from './table-row.js';
+import { type ZipPart, zipParts } from './zip-parts.js';
 
 export interface XlsxReadOptions {
   /** By name, or by position in the tab order (1-based). Default: the first sheet. */
@@ -9,43 +15,88 @@ export interface XlsxReadOptions {
   signal?: AbortSignal;
 }
 
-/** What exceljs's streaming reader knows and its typings leave out. */
-interface WorkbookReaderState {
+interface SheetEntry {
+  name: string;
+  rId: string;
+}
+
+/** The parts of exceljs's streaming WorkbookReader used here; its typings leave them out. */
+interface WorkbookReaderParts {
   /** The workbook's sheets in tab order, once xl/workbook.xml is read. */
-  model?: { sheets?: { name: string }[] };
+  model?: { sheets?: SheetEntry[] };
   properties?: { model?: { date1904?: boolean } };
+  workbookRels?: { Id: string; Target: string }[];
+  _parseRels(part: Readable): Promise<void>;
+  _parseWorkbook(part: Readable): Promise<void>;
+  _parseSharedStrings(part: Readable): AsyncGenerator<unknown>;
+  _parseStyles(part: Readable): Promise<void>;
+  _parseWorksheet(part: Readable, sheetNo: string): Generator<{ eventType: string; value: ExcelJS.stream.xlsx.WorksheetReader }>;
 }
 
 /**
- * The rows of one sheet of an XLSX workbook, streamed by exceljs's WorkbookReader (shared strings
- * and styles are held, rows are not). Cells come as their value: numbers, text (rich text as
- * plain text), booleans, dates as ISO 8601 text, a formula as its cached result, an error as its
- * code (`#N/A`), an empty cell as null. A formula that ended in an error is null too: exceljs's
- * streaming reader keeps no code for it. Rows are numbered as in the sheet.
+ * The rows of one sheet of an XLSX workbook, streamed (shared strings and styles are held, rows
+ * are not). Cells come as their value: numbers, text (rich text as plain text), booleans, dates as
+ * ISO 8601 text, a formula as its cached result, an error as its code (`#N/A`), an empty cell as
+ * null. A formula that ended in an error is null too: exceljs's streaming reader keeps no code for
+ * it. Rows are numbered as in the sheet.
+ *
+ * The parts are read through the zip's central directory in the order the sheet needs them
+ * (relationships, workbook, shared strings, styles, then the sheet) with exceljs's part parsers.
+ * Its own reader walks the archive front to back instead, and for a workbook that stores sheets
+ * before the workbook part (as exceljs writes them) parks each sheet in a temporary file and,
+ * under load, loses the parts after it (unzipper ends its entry stream when the input ends, not
+ * when the last entry is read) and fails on a sound file. A zip's directory is at its end, so a
+ * workbook that is not a plain file (a named pipe, a process substitution) is copied to a
+ * temporary file first.
  */
 export async function* xlsxRows(path: string, options: XlsxReadOptions = {}): AsyncGenerator<RawRow> {
   // Loaded when a workbook is read: most processes never read one, and exceljs is slow to load.
   const { default: excel } = await import('exceljs');
-  const input = createReadStream(path, options.signal ? { signal: options.signal } : {});
-  const workbook = new excel.stream.xlsx.WorkbookReader(input, {
-    worksheets: 'emit',
-    sharedStrings: 'cache',
-    // Styles tell a date from a number.
-    styles: 'cache',
-    hyperlinks: 'ignore',
-    entries: 'ignore',
-  });
-  const state = workbook as unknown as WorkbookReaderState;
-  let wanted: string | undefined;
+  const opened: Readable[] = [];
+  const open = async (part: ZipPart): Promise<Readable> => {
+    const stream = await part.open(options.signal);
+    opened.push(stream);
+    return stream;
+  };
+  let spool: string | undefined;
   try {
-    for await (const worksheet of workbook) {
-      if (state.model === undefined) {
-        throw new TableFileError(`${path}: its sheets come before the workbook part that names them, which a streaming read cannot follow`, { code: 'table.unreadable', file: path });
-      }
-      wanted ??= wantedSheet(path, state.model.sheets?.map((sheet) => sheet.name) ?? [], options.sheet);
-      // A worksheet left unread is skipped over by exceljs.
-      if ((worksheet as unknown as { name?: string }).name !== wanted) continue;
-      const date1904 = state.properties?.model?.date1904 === true;
+    if (!(await stat(path)).isFile()) {
+      spool = await mkdtemp(join(tmpdir(), 'staffwire-xlsx-'));
+      await pipeline(createReadStream(path, options.signal ? { signal: options.signal } : {}), createWriteStream(join(spool, 'workbook.xlsx')));
+    }
+    const parts = await zipParts(spool === undefined ? path : join(spool, 'workbook.xlsx'));
+    const workbookPart = parts.get('xl/workbook.xml');
+    if (workbookPart === undefined) {
+      throw new TableFileError(`${path}: is not an XLSX workbook (it holds no workbook part)`, { code: 'table.unreadable', file: path });
+    }
+    const reader = new excel.stream.xlsx.WorkbookReader(path, {
+      worksheets: 'emit',
+      sharedStrings: 'cache',
+      // Styles tell a date from a number.
+      styles: 'cache',
+      hyperlinks: 'ignore',
+      entries: 'ignore',
+    }) as unknown as WorkbookReaderParts;
+    await reader._parseWorkbook(await open(workbookPart));
+    const sheets = reader.model?.sheets ?? [];
+    const wanted = wantedSheet(path, sheets, options.sheet);
+    const relsPart = parts.get('xl/_rels/workbook.xml.rels');
+    if (relsPart !== undefined) await reader._parseRels(await open(relsPart));
+    const target = reader.workbookRels?.find((rel) => rel.Id === wanted.rId)?.Target;
+    const sheetPart = target === undefined ? undefined : parts.get(partPath(target));
+    if (target === undefined || sheetPart === undefined) {
+      throw new TableFileError(`${path}: names sheet ${JSON.stringify(wanted.name)} but holds no part for it${target === undefined ? '' : ` (${partPath(target)})`}`, { code: 'table.unreadable', file: path });
+    }
+    const sharedStrings = parts.get('xl/sharedStrings.xml');
+    if (sharedStrings !== undefined) {
+      for await (const _ of reader._parseSharedStrings(await open(sharedStrings)));
+    }
+    const styles = parts.get('xl/styles.xml');
+    if (styles !== undefined) await reader._parseStyles(await open(styles));
+
+    const date1904 = reader.properties?.model?.date1904 === true;
+    const sheetNo = /sheet(\d+)\.xml$/.exec(sheetPart.path)?.[1] ?? '1';
+    for (const { value: worksheet } of reader._parseWorksheet(await open(sheetPart), sheetNo)) {
       for await (const row of worksheet) {
         const cells: CellValue[] = [];
         row.eachCell((cell, column) => {
@@ -53,26 +104,27 @@ export async function* xlsxRows(path: string, options: XlsxReadOptions = {}): As
         });
         yield { row: row.number, cells: Array.from(cells, (cell) => cell ?? null) };
       }
-      return;
     }
   } catch (err) {
     if (options.signal?.aborted) throw options.signal.reason;
     if (err instanceof TableFileError) throw err;
     throw new TableFileError(`${path}: cannot be read as an XLSX workbook (damaged, or not one): ${(err as Error).message}`, { code: 'table.unreadable', file: path, cause: err });
   } finally {
-    input.destroy();
+    for (const stream of opened) stream.destroy();
+    if (spool !== undefined) await rm(spool, { recursive: true, force: true });
   }
-  if (state.model === undefined) {
-    throw new TableFileError(`${path}: is not an XLSX workbook (it holds no workbook part)`, { code: 'table.unreadable', file: path });
-  }
-  throw missingSheet(path, state.model.sheets?.map((sheet) => sheet.name) ?? [], options.sheet);
 }
 
-/** The name of the sheet asked for, or the error saying which sheets there are. */
-function wantedSheet(path: string, names: string[], sheet: string | number | undefined): string {
-  const name = typeof sheet === 'number' ? names[sheet - 1] : (sheet ?? names[0]);
-  if (name === undefined || !names.includes(name)) throw missingSheet(path, names, sheet);
-  return name;
+/** A relationship's target as a path in the archive: relative to xl/, or absolute from its root. */
+function partPath(target: string): string {
+  return target.startsWith('/') ? target.slice(1) : posix.join('xl', target);
+}
+
+/** The sheet asked for, or the error saying which sheets there are. */
+function wantedSheet(path: string, sheets: SheetEntry[], sheet: string | number | undefined): SheetEntry {
+  const found = typeof sheet === 'number' ? sheets[sheet - 1] : sheet === undefined ? sheets[0] : sheets.find((entry) => entry.name === sheet);
+  if (found === undefined) throw missingSheet(path, sheets.map((entry) => entry.name), sheet);
+  return found;
 }
 
 function missingSheet(path: string, names: string[], sheet: string | number | undefined): TableFileError {

@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
+import unzipper from 'unzipper';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TableFileError } from '../../src/errors/index.js';
 import { readTable } from '../../src/tables/read-table.js';
@@ -53,6 +55,54 @@ async function workbook(name: string, sheets: Record<string, ExcelJS.CellValue[]
   const path = join(dir, name);
   await book.xlsx.writeFile(path);
   return path;
+}
+
+/**
+ * The parts of the workbook at `source` stored again in the order given (the rest after them, as
+ * they were), each deflated unless named in `stored`, through `edit` if given: zip files as other
+ * writers lay them out.
+ */
+async function rezip(source: string, name: string, order: string[], options: { stored?: string[]; edit?: (path: string, content: Buffer) => Buffer } = {}): Promise<string> {
+  const files = (await unzipper.Open.file(source)).files.filter((part) => part.type === 'File');
+  const ordered = [...order.map((path) => files.find((part) => part.path === path) ?? fail(`${source} has no ${path}`)), ...files.filter((part) => !order.includes(part.path))];
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const part of ordered) {
+    const content = options.edit?.(part.path, await part.buffer()) ?? (await part.buffer());
+    const method = options.stored?.includes(part.path) ? 0 : 8;
+    const data = method === 0 ? content : deflateRawSync(content);
+    const path = Buffer.from(part.path);
+    const header = Buffer.alloc(30);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(20, 4);
+    header.writeUInt16LE(method, 8);
+    header.writeUInt32LE(crc32(content), 14);
+    header.writeUInt32LE(data.length, 18);
+    header.writeUInt32LE(content.length, 22);
+    header.writeUInt16LE(path.length, 26);
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(0x02014b50, 0);
+    entry.writeUInt16LE(20, 4);
+    entry.writeUInt16LE(20, 6);
+    header.copy(entry, 8, 6, 30);
+    entry.writeUInt32LE(offset, 42);
+    locals.push(header, path, data);
+    central.push(entry, path);
+    offset += header.length + path.length + data.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(ordered.length, 8);
+  end.writeUInt16LE(ordered.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return file(name, Buffer.concat([...locals, directory, end]));
+}
+
+function fail(message: string): never {
+  throw new Error(message);
 }
 
 describe('readTable on CSV', () => {
@@ -256,6 +306,22 @@ describe('readTable on XLSX', () => {
     expect(await readAll(path)).toEqual([{ row: 2, values: { k: 's' } }]);
     expect(await readAll(path, { sheet: 'Bonuses' })).toEqual([{ row: 2, values: { k: 'b' } }]);
     expect(await readAll(path, { sheet: 3 })).toEqual([{ row: 2, values: { k: 'n' } }]);
+  });
+
+  it('reads a workbook whatever the order of its parts, stored or deflated', async () => {
+    const source = await workbook('order.xlsx', { Summary: [['k'], ['s']], Bonuses: [['k', 'when'], ['b', new Date(Date.UTC(2024, 2, 1))]] });
+    const expected = [{ row: 2, values: { k: 'b', when: '2024-03-01' } }];
+    // Shared strings and styles before the sheets and the workbook part last: a reader that walks
+    // the archive front to back meets the sheet before it knows the sheet's name.
+    const last = await rezip(source, 'workbook-last.xlsx', ['xl/_rels/workbook.xml.rels', 'xl/sharedStrings.xml', 'xl/styles.xml', 'xl/worksheets/sheet2.xml', 'xl/worksheets/sheet1.xml'], {
+      stored: ['xl/worksheets/sheet2.xml'],
+    });
+    // The workbook part first and the relationships naming their targets from the archive's root.
+    const rooted = await rezip(source, 'rooted.xlsx', ['xl/workbook.xml', 'xl/worksheets/sheet2.xml'], {
+      edit: (path, content) => (path === 'xl/_rels/workbook.xml.rels' ? Buffer.from(content.toString().replaceAll('Target="worksheets/', 'Target="/xl/worksheets/')) : content),
+    });
+
+    for (const path of [source, last, rooted]) expect(await readAll(path, { sheet: 'Bonuses' })).toEqual(expected);
   });
 
   it.each([
