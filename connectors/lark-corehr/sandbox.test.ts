@@ -148,6 +148,7 @@ describe('lark-corehr sandbox', () => {
       expect(await statusOf(s, token, id)).toBe('completed');
       const hired = await larkCall(s, token, 'POST', '/open-apis/corehr/v2/employees/search?page_size=100&user_id_type=people_corehr_id', {
         department_id_list: ['D-eng'],
+        fields: ['prehire_id', 'ats_application_id', 'direct_manager_id', 'time_zone', 'effective_date', 'employment_status', 'person_info.preferred_name'],
       });
       const linus = hired.body.data?.items.find((e: any) => e.prehire_id === id);
       expect(linus).toMatchObject({
@@ -194,9 +195,11 @@ describe('lark-corehr sandbox', () => {
       const s = await start();
       const token = await larkTenantToken(s);
       const search = (query: string, body: object) => larkCall(s, token, 'POST', `/open-apis/corehr/v2/employees/search?${query}`, body);
-      const hired = await search('page_size=100', { employment_status: 'hired', department_id_list: ['od-D-eng'] });
+      const fields = ['employee_number', 'department_id', 'direct_manager_id', 'work_location_id', 'time_zone', 'person_info.preferred_name', 'person_info.email_address'];
+      const hired = await search('page_size=100', { employment_status: 'hired', department_id_list: ['od-D-eng'], fields });
       expect(hired.body.data?.items.map((e: any) => e.employment_id)).toEqual(['ou_cto', 'ou_ada']);
-      expect(hired.body.data?.items[1]).toMatchObject({
+      expect(hired.body.data?.items[1]).toEqual({
+        employment_id: 'ou_ada',
         employee_number: 'A-ada',
         department_id: 'od-D-eng',
         direct_manager_id: 'ou_cto',
@@ -204,7 +207,10 @@ describe('lark-corehr sandbox', () => {
         time_zone: 'Asia/Shanghai',
         person_info: { preferred_name: 'Person ada', email_address: 'ada@acme.test' },
       });
-      const byUserId = await search('page_size=100&user_id_type=user_id&department_id_type=department_id', { direct_manager_id_list: ['u-cto'] });
+      // As at Lark: no fields asked for, only the employment id.
+      expect((await search('page_size=100', { employment_status: 'hired', department_id_list: ['od-D-eng'] })).body.data?.items).toEqual([{ employment_id: 'ou_cto' }, { employment_id: 'ou_ada' }]);
+      expect(await search('page_size=100', { fields: Array.from({ length: 101 }, (_, i) => `f${i}`) })).toMatchObject({ status: 400, body: { code: FIELD_VALIDATION_FAILED } });
+      const byUserId = await search('page_size=100&user_id_type=user_id&department_id_type=department_id', { direct_manager_id_list: ['u-cto'], fields: ['department_id'] });
       expect(byUserId.body.data?.items.map((e: any) => [e.employment_id, e.department_id])).toEqual([
         ['u-ada', 'D-eng'],
         ['u-alan', 'D-platform'],
@@ -312,7 +318,7 @@ describe('lark-corehr sandbox', () => {
       expect(await run('pre_hire.get', { pre_hire_id })).toMatchObject({ pre_hire: { onboarding_info: { onboarding_status: 'preboarding' } } });
       expect(await run('pre_hire.complete', { pre_hire_id })).toEqual({ success: true });
       expect(await run('pre_hire.complete', { pre_hire_id }, { ...context, attempt: 2 })).toEqual({ success: true });
-      const found = await run('employee.search', { department_id_list: ['D-platform'], all: true, page_size: 1 });
+      const found = await run('employee.search', { department_id_list: ['D-platform'], fields: ['person_info.preferred_name'], all: true, page_size: 1 });
       expect(found.items.map((e: any) => e.person_info.preferred_name)).toEqual(['Person alan', 'Rosalind Franklin']);
     });
 

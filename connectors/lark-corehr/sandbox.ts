@@ -15,6 +15,7 @@ const SEARCH_PAGE_MAX = 100;
 /** pre_hires/query: at most 10 ids, at most 10 a page. */
 const PRE_HIRE_QUERY_MAX = 10;
 const BATCH_GET_MAX = 100;
+const SEARCH_FIELDS_MAX = 100;
 /** CoreHR's documented "param is invalid"; the fake answers it for an unknown pre-hire or one whose status forbids the call. */
 export const COREHR_INVALID_PARAM = 1160001;
 
@@ -264,7 +265,9 @@ const sandbox: SandboxModule = {
               (body.work_email === undefined || e.email === body.work_email) &&
               (managers.length === 0 || managedBy(e)),
           );
-      return larkOk(reply, pageOf(found, pageSize, query.page_token, (e) => employeeView(e, state, context.company, types)));
+      const fields = stringList(body.fields);
+      if (fields.length > SEARCH_FIELDS_MAX) return tooMany(reply, 'fields', SEARCH_FIELDS_MAX);
+      return larkOk(reply, pageOf(found, pageSize, query.page_token, (e) => withFields(employeeView(e, state, context.company, types), fields)));
     });
 
     route(app, context, 'POST', '/open-apis/corehr/v2/employees/batch_get', ({ body, query }, reply, state) => {
@@ -333,6 +336,32 @@ const sandbox: SandboxModule = {
 };
 
 export default sandbox;
+
+/**
+ * An employee as employees/search returns one: its employment_id, and only the fields asked for
+ * (`person_info.preferred_name` is that one field of person_info). Lark returns nothing more, so
+ * a flow that forgets a field it reads fails here as it would there.
+ */
+function withFields(view: Body, fields: string[]): Body {
+  const selected: Body = { employment_id: view.employment_id };
+  for (const field of fields) {
+    const [head, ...rest] = field.split('.');
+    let from: unknown = view[head!];
+    if (from === undefined) continue;
+    if (rest.length === 0) {
+      selected[head!] = from;
+      continue;
+    }
+    let to = (selected[head!] ??= {}) as Body;
+    for (const [i, name] of rest.entries()) {
+      from = (from as Body | undefined)?.[name];
+      if (from === undefined) break;
+      if (i === rest.length - 1) to[name] = from;
+      else to = (to[name] ??= {}) as Body;
+    }
+  }
+  return selected;
+}
 
 /** One page of matches, shaped only for what the page holds (a search may match 100k employees). */
 function pageOf<T>(matches: T[], pageSize: number, pageToken: unknown, view: (match: T) => Body) {

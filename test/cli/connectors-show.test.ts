@@ -52,8 +52,8 @@ describe('staffwire connectors show', () => {
     expect(search).toContainEqual(
       expect.stringMatching(row(6, 'user_id_type', 'enum: open_id | union_id | user_id | people_corehr_id', 'How people are identified in the request and the answer (employment_id, manager ids).')),
     );
-    // Its first sentence alone is over 100 characters: `--json` has it.
-    expect(search).toContainEqual(expect.stringMatching(/^ {6}fields\[\] +string$/));
+    // Its first sentence alone is over 100 characters: `--json` has it. Lark's limit on the list is shown.
+    expect(search).toContainEqual(expect.stringMatching(/^ {6}fields\[\] +string \(≤ 100 items\)$/));
     const output = search.slice(search.indexOf('    output:'));
     expect(output).toContainEqual(expect.stringMatching(/^ {6}items\[\] +object +required/));
     expect(output).toContainEqual(expect.stringMatching(/^ {8}employment_id +string/));

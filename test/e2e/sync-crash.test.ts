@@ -37,7 +37,7 @@ beforeEach(async () => {
       {
         id: 'to_table',
         kind: 'sync',
-        source: { action: 'lark-corehr.employee.search', connection: 'lark', with: { page_size: 50 } },
+        source: { action: 'lark-corehr.employee.search', connection: 'lark', with: { page_size: 50, fields: ['person_info.preferred_name'] } },
         key: '${ $record.employment_id }',
         map: { 'Employment ID': '${ $record.employment_id }', Name: '${ $record.person_info.preferred_name }' },
         destination: { to: 'lark-bitable.records', connection: 'lark', with: { app_token: APP, table_id: TABLE }, batchSize: 100 },

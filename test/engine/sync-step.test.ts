@@ -64,7 +64,7 @@ function employeesSync(fields: SyncFields = {}): FlowDefinition {
       {
         id: 'to_table',
         kind: 'sync',
-        source: { action: 'lark-corehr.employee.search', connection: 'lark', with: { page_size: 100 } },
+        source: { action: 'lark-corehr.employee.search', connection: 'lark', with: { page_size: 100, fields: ['employee_number', 'person_info.preferred_name', 'email_address', 'department_id', 'employment_status'] } },
         key: '${ $record.employment_id }',
         map: {
           'Employment ID': '${ $record.employment_id }',
