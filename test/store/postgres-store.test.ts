@@ -6,6 +6,7 @@ import { openPool } from '../../src/store/postgres/connection.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { adminClient, dropSchema, freshSchema, openTestStore, TEST_DATABASE_URL } from '../support/postgres.js';
 import { RUN } from './a-run.js';
+import { waitFor } from '../support/wait-for.js';
 import { describeStoreContract } from './store-contract.js';
 
 describeStoreContract(
@@ -126,6 +127,69 @@ describe('PostgresStore', () => {
       expect(wonA[i] !== wonB[i]).toBe(true);
       expect((await a.getRun(id))?.owner).toBe(wonA[i] ? 'host-a:1' : 'host-b:2');
     }
+  });
+
+  describe('a write over a run that another process changes after it was read', () => {
+    const LEASE = '2025-03-01T09:10:00.000Z';
+
+    /**
+     * Starts `write` while another connection holds an uncommitted change of the run's row, and
+     * commits that change once `write` waits for the row: `write` read the row before the change
+     * and writes after it, the race a one-statement write must lose cleanly.
+     */
+    async function racing<T>(name: string, change: { set: string; values: unknown[] }, write: () => Promise<T>): Promise<T> {
+      const other = await adminClient(name);
+      try {
+        await other.query('BEGIN');
+        await other.query(`UPDATE runs SET ${change.set} WHERE id = $1`, [RUN.id, ...change.values]);
+        const written = write();
+        written.catch(() => undefined);
+        const waiting = async () =>
+          (await other.query('SELECT 1 FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))')).rowCount === 1;
+        await waitFor(waiting, 'the write to wait for the other connection');
+        await other.query('COMMIT');
+        return await written;
+      } finally {
+        await other.end();
+      }
+    }
+
+    const takenBy = (owner: string, status = 'running') => ({
+      set: `status = '${status}', owner = $2, lease_until = $3, body = $4`,
+      values: [owner, LEASE, JSON.stringify({ ...RUN, status, owner, leaseUntil: LEASE })],
+    });
+
+    it('does not claim a run another process claimed meanwhile', async () => {
+      const name = schema();
+      const store = await open({ schema: name });
+      await store.createRun(RUN);
+      const claimed = await racing(name, takenBy('host-b:2'), () => store.claimRun(RUN.id, { owner: 'host-a:1', leaseUntil: LEASE, now: RUN.createdAt, patch: { status: 'running' } }));
+      expect(claimed).toBe(false);
+      expect(await store.getRun(RUN.id)).toMatchObject({ status: 'running', owner: 'host-b:2' });
+    });
+
+    it('claims a run whose change meanwhile left it free, deciding on the change', async () => {
+      const name = schema();
+      const store = await open({ schema: name });
+      await store.createRun(RUN);
+      const renamed = { set: 'body = $2', values: [JSON.stringify({ ...RUN, input: { changed: true } })] };
+      expect(await racing(name, renamed, () => store.claimRun(RUN.id, { owner: 'host-a:1', leaseUntil: LEASE, now: RUN.createdAt, patch: { status: 'running' } }))).toBe(true);
+      expect(await store.getRun(RUN.id)).toMatchObject({ status: 'running', owner: 'host-a:1', input: { changed: true } });
+    });
+
+    it('does not finish a run taken over meanwhile, nor write its steps', async () => {
+      const name = schema();
+      const store = await open({ schema: name });
+      await store.createRun(RUN);
+      await store.claimRun(RUN.id, { owner: 'host-a:1', leaseUntil: RUN.createdAt, now: RUN.createdAt, patch: { status: 'running' } });
+      const step = { runId: RUN.id, path: 'a', stepId: 'a', kind: 'call', status: 'succeeded' as const, attempts: 1, startedAt: RUN.createdAt, updatedAt: RUN.createdAt };
+      const finish = () =>
+        store.updateRun(RUN.id, { status: 'succeeded', output: 1, owner: undefined, leaseUntil: undefined }, { owner: 'host-a:1', steps: [step], journal: [{ runId: RUN.id, at: RUN.createdAt, type: 'step.succeeded', actor: 'engine' }] });
+      await expect(racing(name, takenBy('host-b:2'), finish)).rejects.toMatchObject({ name: 'RunFencedError', owner: 'host-b:2' });
+      expect(await store.getRun(RUN.id)).toMatchObject({ status: 'running', owner: 'host-b:2' });
+      expect(await store.listSteps(RUN.id)).toEqual([]);
+      expect(await store.listJournal(RUN.id)).toEqual([]);
+    });
   });
 
   describe('conflicts with concurrent transactions', () => {

@@ -17,7 +17,7 @@ import {
   type StepRecord,
   type StoredJournalEntry,
 } from '../records.js';
-import { applyPatch, checkFence, stepOf } from '../run-rules.js';
+import { applyPatch, checkFence, listensOf, stepOf } from '../run-rules.js';
 import { scheduled } from '../schedule-rules.js';
 import {
   BusinessKeyTakenError,
@@ -35,7 +35,21 @@ import {
 import { checkSchemaName, ConcurrentWriteError, openPool, PostgresConnection, type Queryable } from './connection.js';
 import { redactedUrl } from '../../config/redacted-url.js';
 import { migrate } from './migrate.js';
-import { appendJournal, applyStateChanges, insertRun, lockListens, lockRun, putFencedSteps, upsertSteps, wakeRun, writeRun } from './run-rows.js';
+import {
+  appendJournal,
+  applyStateChanges,
+  insertRun,
+  lockListens,
+  lockRun,
+  putFencedSteps,
+  readRun,
+  upsertSteps,
+  wakeRun,
+  writeRun,
+  writeRunIfUnchanged,
+  type StoredRun,
+  type VersionedRun,
+} from './run-rows.js';
 import { DEFAULT_POOL_SIZE } from './defaults.js';
 
 export interface PostgresStoreOptions {
@@ -126,18 +140,34 @@ export class PostgresStore implements Store {
   }
 
   async updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>, write: RunWrite = {}): Promise<RunRecord> {
-    return this.db.transaction(async (client) => {
-      const stored = await lockRun(client, id);
+    const update = (stored: StoredRun | undefined): RunRecord => {
       if (!stored) throw new RunNotFoundError(id);
       const current = JSON.parse(stored.body) as RunRecord;
       if (write.owner !== undefined) checkFence(id, write.owner, current.status, current.owner);
+      return applyPatch(current, patch);
+    };
+    const read = await this.db.read((q) => readRun(q, id));
+    const run = update(read);
+    if (!write.wake && (await this.writeIfUnchanged(read!, run, read!.wake_at, write.steps ?? [], write.journal ?? []))) return run;
+    return this.db.transaction(async (client) => {
+      const stored = await lockRun(client, id);
+      const locked = update(stored);
       await upsertSteps(client, write.steps ?? []);
-      const run = applyPatch(current, patch);
-      await writeRun(client, stored, run, stored.wake_at);
+      await writeRun(client, stored!, locked, stored!.wake_at);
       if (write.wake) await wakeRun(client, write.wake.runId, write.wake.at);
       await appendJournal(client, write.journal);
-      return run;
+      return locked;
     });
+  }
+
+  /**
+   * Most writes of a run are one statement over the row as read (see `writeRunIfUnchanged`); false
+   * when the row changed meanwhile or the write parks on, or leaves, a listen: the caller then
+   * locks the row and decides again.
+   */
+  private async writeIfUnchanged(read: VersionedRun, run: RunRecord, wakeAt: string | null, steps: readonly StepRecord[], journal: readonly JournalEntry[]): Promise<boolean> {
+    if (listensOf(read, run).changed) return false;
+    return this.db.statement((q) => writeRunIfUnchanged(q, read, run, wakeAt, steps, journal));
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
@@ -154,19 +184,27 @@ export class PostgresStore implements Store {
   }
 
   // The body mirrors the owner columns so readers of the record see who holds it; both change in
-  // one transaction so that another process never sees, or overwrites, one without the other.
+  // one write so that another process never sees, or overwrites, one without the other.
   async claimRun(id: string, claim: RunClaim): Promise<boolean> {
-    return this.db.transaction(async (client) => {
-      const stored = await lockRun(client, id);
-      if (!stored || TERMINAL_STATUSES.includes(stored.status)) return false;
+    const claimed = (stored: StoredRun | undefined): RunRecord | undefined => {
+      if (!stored || TERMINAL_STATUSES.includes(stored.status)) return undefined;
       const free =
         stored.owner === null ||
         stored.owner === claim.owner ||
         (stored.lease_until !== null && stored.lease_until < claim.now) ||
         stored.owner === claim.takeOverFrom;
-      if (!free) return false;
-      const run = { ...applyPatch(JSON.parse(stored.body) as RunRecord, claim.patch ?? {}), owner: claim.owner, leaseUntil: claim.leaseUntil };
-      await writeRun(client, stored, run, null);
+      if (!free) return undefined;
+      return { ...applyPatch(JSON.parse(stored.body) as RunRecord, claim.patch ?? {}), owner: claim.owner, leaseUntil: claim.leaseUntil };
+    };
+    const read = await this.db.read((q) => readRun(q, id));
+    const run = claimed(read);
+    if (!run) return false;
+    if (await this.writeIfUnchanged(read!, run, null, [], claim.journal ?? [])) return true;
+    return this.db.transaction(async (client) => {
+      const stored = await lockRun(client, id);
+      const locked = claimed(stored);
+      if (!locked) return false;
+      await writeRun(client, stored!, locked, null);
       await appendJournal(client, claim.journal);
       return true;
     });

@@ -19,6 +19,20 @@ export interface StoredRun {
   body: string;
 }
 
+/** The run row read without a lock, with the row version a compare-and-set write checks against. */
+export interface VersionedRun extends StoredRun {
+  version: string;
+}
+
+export async function readRun(db: Queryable, id: string): Promise<VersionedRun | undefined> {
+  const result = await db.query<VersionedRun>({
+    name: 'sw_read_run',
+    text: 'SELECT xmin::text AS version, status, owner, lease_until, wake_at, body FROM runs WHERE id = $1',
+    values: [id],
+  });
+  return result.rows[0];
+}
+
 /** The run row, locked until the transaction ends, so concurrent writers of one run take turns. */
 export async function lockRun(client: pg.PoolClient, id: string): Promise<StoredRun | undefined> {
   const result = await client.query<StoredRun>({ name: 'sw_lock_run', text: 'SELECT status, owner, lease_until, wake_at, body FROM runs WHERE id = $1 FOR UPDATE', values: [id] });
@@ -112,12 +126,37 @@ export async function writeRun(client: pg.PoolClient, stored: StoredRun, run: Ru
       }
     }
   }
-  await client.query({
-    name: 'sw_update_run',
-    text: `UPDATE runs SET flow_id = $2, status = $3, parent_run_id = $4, created_at = $5, owner = $6, lease_until = $7,
-           business_key = $8, exclusive_key = $9, due_at = $10, wake_at = $11, body = $12 WHERE id = $1`,
-    values: columnsOf(run, wakeAt),
+  await client.query({ name: 'sw_update_run', text: `UPDATE runs SET ${SET_RUN_COLUMNS} WHERE id = $1`, values: columnsOf(run, wakeAt) });
+}
+
+/** The columns of `columnsOf` after the id, as $2 … $12. */
+const SET_RUN_COLUMNS = `flow_id = $2, status = $3, parent_run_id = $4, created_at = $5, owner = $6, lease_until = $7,
+  business_key = $8, exclusive_key = $9, due_at = $10, wake_at = $11, body = $12`;
+
+/**
+ * Writes the run with its steps and journal lines over the row as `read` saw it, in one statement
+ * — one round trip where a locking transaction takes four to six — unless another write changed
+ * the row since (its version, xmin, differs; a writer holding the row is waited for, then its
+ * version is compared); then writes nothing and answers false, and the caller takes the locking
+ * path, deciding again on what is stored. Only for a write that leaves the run's listens as they
+ * are and wakes no other run: those `writeRun` and `wakeRun` keep, under their locks.
+ */
+export async function writeRunIfUnchanged(
+  db: Queryable,
+  read: VersionedRun,
+  run: RunRecord,
+  wakeAt: string | null,
+  steps: readonly StepRecord[],
+  journal: readonly JournalEntry[],
+): Promise<boolean> {
+  const result = await db.query<{ written: boolean }>({
+    name: 'sw_write_run_if_unchanged',
+    text: `WITH written AS (UPDATE runs SET ${SET_RUN_COLUMNS} WHERE id = $1 AND xmin::text = $13 RETURNING 1),
+                ${stepsAndJournalIf('written', 14)}
+           SELECT EXISTS (SELECT 1 FROM written) AS written`,
+    values: [...columnsOf(run, wakeAt), read.version, ...stepColumns(steps), ...journalColumns(journal)],
   });
+  return result.rows[0]?.written === true;
 }
 
 /** Makes an unfinished run due at `at` unless it is due earlier; kept as its wake-up until its next claim. */
@@ -125,6 +164,21 @@ export async function wakeRun(client: pg.PoolClient, runId: string, at: string):
   const stored = await lockRun(client, runId);
   if (!stored || TERMINAL_STATUSES.includes(stored.status)) return;
   await writeRun(client, stored, JSON.parse(stored.body) as RunRecord, earlierWake(stored.wake_at, at));
+}
+
+/**
+ * The CTEs, for a one-statement write, that write the `stepColumns` and `journalColumns` passed
+ * as $from … $from+4 only if the CTE `guard` has a row.
+ */
+function stepsAndJournalIf(guard: string, from: number): string {
+  const [runIds, paths, bodies, journalRunIds, journalBodies] = [0, 1, 2, 3, 4].map((i) => `$${from + i}::text[]`);
+  return `written_steps AS (
+                  INSERT INTO run_steps (run_id, path, body)
+                  SELECT * FROM unnest(${runIds}, ${paths}, ${bodies}) WHERE EXISTS (SELECT 1 FROM ${guard})
+                  ON CONFLICT (run_id, path) DO UPDATE SET body = EXCLUDED.body),
+                written_journal AS (
+                  INSERT INTO run_journal (run_id, body)
+                  SELECT r, b FROM unnest(${journalRunIds}, ${journalBodies}) WITH ORDINALITY AS j(r, b, n) WHERE EXISTS (SELECT 1 FROM ${guard}) ORDER BY n)`;
 }
 
 /** The run_steps columns of a batch; of two steps with one path in it, the later wins. */
@@ -167,13 +221,7 @@ export async function putFencedSteps(
     name: 'sw_put_fenced_steps',
     text: `WITH holder AS (SELECT status, owner FROM runs WHERE id = $1 FOR SHARE),
                 held AS (SELECT 1 FROM holder WHERE owner = $2 AND status <> ALL($3::text[])),
-                written_steps AS (
-                  INSERT INTO run_steps (run_id, path, body)
-                  SELECT * FROM unnest($4::text[], $5::text[], $6::text[]) WHERE EXISTS (SELECT 1 FROM held)
-                  ON CONFLICT (run_id, path) DO UPDATE SET body = EXCLUDED.body),
-                written_journal AS (
-                  INSERT INTO run_journal (run_id, body)
-                  SELECT r, b FROM unnest($7::text[], $8::text[]) WITH ORDINALITY AS j(r, b, n) WHERE EXISTS (SELECT 1 FROM held) ORDER BY n)
+                ${stepsAndJournalIf('held', 4)}
            SELECT status, owner FROM holder`,
     values: [runId, owner, [...TERMINAL_STATUSES], ...stepColumns(steps), ...journalColumns(journal)],
   });
