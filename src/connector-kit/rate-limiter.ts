@@ -108,16 +108,30 @@ class TokenBucket {
     this.last = now();
   }
 
+  /**
+   * Resolves once a token is taken for this request, in arrival order so none starves. An abort
+   * rejects at once, wherever the request is in line, and when its turn comes it takes no token:
+   * the next in line gets it.
+   */
   acquire(signal?: AbortSignal): Promise<void> {
-    // Requests queue in arrival order so none starves.
+    if (signal?.aborted) return Promise.reject(signal.reason);
     this.waiting += 1;
-    const turn = this.queue
-      .then(() => this.take(signal))
-      .finally(() => {
-        this.waiting -= 1;
-      });
+    let counted = true;
+    const leave = () => {
+      if (counted) this.waiting -= 1;
+      counted = false;
+    };
+    const turn = this.queue.then(() => this.take(signal)).finally(leave);
     this.queue = turn.catch(() => undefined);
-    return turn;
+    if (!signal) return turn;
+    return new Promise<void>((resolve, reject) => {
+      const abandon = () => {
+        leave();
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', abandon, { once: true });
+      turn.then(resolve, reject).finally(() => signal.removeEventListener('abort', abandon));
+    });
   }
 
   /** The tokens the bucket holds at `now`, refilled since it was last looked at. */
@@ -133,6 +147,7 @@ class TokenBucket {
 
   private async take(signal?: AbortSignal): Promise<void> {
     for (;;) {
+      signal?.throwIfAborted();
       const now = this.now();
       this.tokens = this.tokensAt(now);
       this.last = now;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryRateLimiter } from '../../src/connector-kit/rate-limiter.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** Sends a request that answers with the milliseconds from `start` at which it went. */
 const sentAt = (limiter: InMemoryRateLimiter, key: string, start: number) => limiter.run(key, async () => Date.now() - start);
@@ -35,6 +36,34 @@ describe('InMemoryRateLimiter', () => {
     await expect(cancelled).rejects.toThrow();
     await expect(next).resolves.toBe('sent');
     expect(cancelledSent).toBe(false);
+  });
+
+  it('never sends, nor takes a token for, a request whose signal aborted while it waited in line', async () => {
+    let now = 0;
+    const wakers: (() => void)[] = [];
+    const sleep = (_ms: number, signal?: AbortSignal) => {
+      signal?.throwIfAborted();
+      return new Promise<void>((resolve) => wakers.push(resolve));
+    };
+    const limiter = new InMemoryRateLimiter({ limit: 2, perMs: 1000 }, () => now, sleep);
+    await limiter.run('k', async () => undefined);
+    await limiter.run('k', async () => undefined);
+    const sent: string[] = [];
+    const first = limiter.run('k', async () => void sent.push('first'));
+    const abort = new AbortController();
+    const aborted = limiter.run('k', async () => void sent.push('aborted'), abort.signal);
+    const last = limiter.run('k', async () => void sent.push('last'));
+    await waitFor(() => wakers.length === 1, 'the first in line to wait for a token');
+    abort.abort();
+    // At once, though two requests are still ahead of it in line.
+    await expect(aborted).rejects.toThrow();
+    expect((await limiter.state('k')).waiting).toBe(2);
+    // Both tokens come back: the first takes one, and the one the aborted request left goes to the last.
+    now = 1000;
+    wakers.shift()!();
+    await Promise.all([first, last]);
+    expect(sent).toEqual(['first', 'last']);
+    expect(wakers).toEqual([]);
   });
 
   it('reports on its own clock what a burst used, how many wait and when the next token comes, changing nothing', async () => {
