@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
-import unzipper from 'unzipper';
+import type unzipper from 'unzipper';
 
 /** One part (file) of a zip archive, read on demand. */
 export interface ZipPart {
@@ -23,7 +23,9 @@ const DEFLATED = 8;
  * because unzipper's own part streams cannot be closed before they end.
  */
 export async function zipParts(path: string): Promise<Map<string, ZipPart>> {
-  const directory = await unzipper.Open.file(path);
+  // Loaded when a workbook is read: it and its dependencies take ~150 ms to load, which every CLI command would pay.
+  const { default: unzip } = await import('unzipper');
+  const directory = await unzip.Open.file(path);
   const parts = new Map<string, ZipPart>();
   for (const file of directory.files) {
     if (file.type === 'Directory') continue;
