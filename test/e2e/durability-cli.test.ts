@@ -50,8 +50,13 @@ describe('sub-flows', () => {
       if (c.path !== '/child_b' || ws.server.calls('/child_b').length > pairs) respond();
     });
     const children = Array.from({ length: pairs }, () => startCli(['run', parent, '--config', ws.config], { env }));
-    const exited = children.map((child) => collect(child));
-    await waitFor(() => ws.server.calls('/child_b').length === pairs, `${pairs} children mid-call`, 120_000);
+    const ended: CliResult[] = [];
+    const exited = children.map((child) => collect(child).then((result) => (ended.push(result), result)));
+    // A process that ended before its child's call says why, instead of a bare time-out.
+    const progress = () =>
+      `${pairs} children mid-call (${ws.server.calls('/child_b').length} are; ${ended.length} processes ended: ${ended.map((r) => `exit ${r.code ?? r.signal}: ${r.stderr.trim() || '(no stderr)'}`).join(' | ') || 'none'})`;
+    await waitFor(() => ws.server.calls('/child_b').length === pairs || ended.length > 0, progress, 120_000);
+    expect(ended, progress()).toEqual([]);
     for (const child of children) child.kill('SIGKILL');
     for (const result of await Promise.all(exited)) expect(result.signal).toBe('SIGKILL');
   }
