@@ -6,6 +6,9 @@ import { actionContext, runAction } from '../../test/support/action-context.js';
 import { larkCall, larkSandboxConnection, larkTenantToken, type LarkMethod } from '../../test/support/lark-sandbox.js';
 import { sandboxStarter, seededEmployee, type SandboxSession } from '../../test/support/sandbox-session.js';
 import connector from './index.js';
+import { ManualClock } from '../../src/clock/manual-clock.js';
+import { ConnectionResources } from '../../src/connector-kit/connection-resources.js';
+import { InMemoryRateLimiter } from '../../src/connector-kit/rate-limiter.js';
 import { waitFor } from '../../test/support/wait-for.js';
 import { BATCH_GET_ID_MAX, IS_FROZEN_PER_SECOND, IS_FROZEN_WRITE_MS, LIMIT_PER_MINUTE, LIMIT_PER_SECOND, RECEIVER_LIMIT_PER_SECOND, SANDBOX_TRANSACTION_CONFLICT } from './sandbox.js';
 
@@ -361,13 +364,21 @@ describe('lark-contact sandbox: overlapping freezes', () => {
 
 describe('lark-contact sandbox: the connector freezing', () => {
   it('freezes concurrently asked accounts one at a time within the limit, and reports frozen and resigned ones as done', async () => {
-    // On the real clock: the connector's limiter and the fake's 1-a-second window count the same seconds.
-    const s = await createSandbox({ company });
+    // One clock for the connector's limiter, its back-offs and the fake's 1-a-second window, so they
+    // count the same seconds however late a loaded machine delivers a request: on the real clock,
+    // a request let go on time but delivered later than the next one looks early to the fake.
+    const clock = new ManualClock();
+    const sleep = (ms: number, signal?: AbortSignal) => clock.sleep(ms, signal);
+    const s = await createSandbox({ company, now: () => clock.now().getTime(), sleep });
     try {
       await s.app.listen({ port: 0, host: '127.0.0.1' });
-      const shared = actionContext(larkSandboxConnection('lark-contact', `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`));
+      const resources = new ConnectionResources({ createRateLimiter: (rate) => new InMemoryRateLimiter(rate, () => clock.now().getTime(), sleep) });
+      const connection = larkSandboxConnection('lark-contact', `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`);
+      const shared = actionContext(connection, { resources: resources.scopeFor(connection), sleep });
       const run = (input: unknown) => runAction(connector, 'user.suspend', input, shared) as Promise<Record<string, unknown>>;
       const results = await Promise.all([run({ user_id: 'ou_ada' }), run({ user_id: 'ou_grace' }), run({ user_id: 'ou_fay' }), run({ user_id: 'ou_gus' })]);
+      // The limiter kept the two freezes a second apart: the fake refused none of them.
+      expect(s.context.rateLimitRefusals).toBe(0);
       expect(results).toMatchObject([
         { user_id: 'ou_ada', is_frozen: true, already: false, resigned: false },
         { user_id: 'ou_grace', is_frozen: true, already: false, resigned: false },
