@@ -9,6 +9,14 @@ export interface ActionManifest {
   output: Record<string, unknown>;
   /** For a read action that answers one page: where the page's items, the next page's token and "more to come" are. */
   pages?: ActionPages;
+  /** For a read action whose items hold only the fields its input asks for, besides those it always returns. */
+  selects?: ActionSelects;
+}
+
+/** Lark's `fields`: the input field naming what each item holds (dotted names pick sub-fields), and what it holds regardless. */
+export interface ActionSelects {
+  input: string;
+  always?: string[];
 }
 
 /** Field names of a paginated read action: input `token` asks for a page, output `items` / `more` / `token` describe it. */

@@ -285,17 +285,19 @@ describe('sync step: importing a file', () => {
 });
 
 describe('sync step: flow checks', () => {
+  /** What compiling the employees sync with `fields` changed says is wrong with it, as `pointer message` lines. */
+  const problemsOf = (engine: ReturnType<typeof open>['engine']) => (fields: SyncFields) => {
+    try {
+      engine.compile(employeesSync(fields));
+      return [];
+    } catch (err) {
+      if (err instanceof FlowInvalidError) return err.diagnostics.map((d) => `${d.pointer} ${d.message}`);
+      throw err;
+    }
+  };
+
   it('refuses a source action that does not page, an unknown destination and a batch over the vendor limit', () => {
-    const { engine } = open();
-    const check = (fields: SyncFields) => {
-      try {
-        engine.compile(employeesSync(fields));
-        return [];
-      } catch (err) {
-        if (err instanceof FlowInvalidError) return err.diagnostics.map((d) => `${d.pointer} ${d.message}`);
-        throw err;
-      }
-    };
+    const check = problemsOf(open().engine);
     expect(check({ source: { action: 'lark-corehr.employee.batch_get', connection: 'lark', with: { employment_ids: ['E-1'] } } })).toEqual([
       '/steps/0/source/action lark-corehr.employee.batch_get does not answer page by page, so a sync cannot read it (its manifest declares no "pages")',
     ]);
@@ -305,5 +307,24 @@ describe('sync step: flow checks', () => {
     expect(check({ destination: { to: 'lark-bitable.records', connection: 'lark', with: {}, batchSize: 1001 } })).toEqual([
       '/steps/0/destination/batchSize lark-bitable.records takes at most 1000 records a call, not 1001',
     ]);
+  });
+
+  it('refuses a sync that reads fields of $record its source is not asked for, naming each and where it is read', () => {
+    const check = problemsOf(open().engine);
+    const search = (input: Record<string, unknown>) => ({ source: { action: 'lark-corehr.employee.search', connection: 'lark', with: { page_size: 100, ...input } } });
+    expect(check(search({ fields: ['email_address', 'department_id', 'employment_status'] }))).toEqual([
+      '/steps/0/source/with/fields lark-corehr.employee.search returns only employment_id and the fields named in "fields", but this sync reads $record.person_info.preferred_name at map/Name: add "person_info.preferred_name" to "fields"',
+    ]);
+    // Without fields Lark returns the employment id alone; `ended` and a mark read $record too.
+    expect(check({ ...search({}), ended: "${ $record.employment_status.enum_name = 'terminated' }", onEnded: { mark: { Status: '${ $record.termination_reason }' } } })).toEqual([
+      '/steps/0/source/with lark-corehr.employee.search returns only employment_id and the fields named in "fields", but this sync reads ' +
+        '$record.person_info.preferred_name at map/Name, $record.email_address at map/Email, $record.department_id at map/Department, ' +
+        '$record.employment_status.enum_name at map/Status, $record.employment_status.enum_name at ended, $record.termination_reason at onEnded/mark/Status: ' +
+        'add "person_info.preferred_name", "email_address", "department_id", "employment_status.enum_name", "termination_reason" to "fields"',
+    ]);
+    // A whole object covers its fields, and a field asked for covers reading the object it is in.
+    expect(check({ ...search({ fields: ['person_info', 'email_address', 'department_id', 'employment_status.enum_name'] }), map: { Name: '${ $record.person_info.preferred_name }', Email: '${ $record.email_address }', Status: '${ $record.employment_status }' } })).toEqual([]);
+    // A list the flow computes at run time is not checked.
+    expect(check(search({ fields: '${ $input.fields }' }))).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
-import type { BatchSize } from '../../../connector-kit/manifest.js';
-import { holdsExpression, type CompiledValue } from '../../expressions/template.js';
+import type { ActionSelects, BatchSize } from '../../../connector-kit/manifest.js';
+import { escapePointer, holdsExpression, type CompiledValue } from '../../expressions/template.js';
 import { closest } from '../../validate/did-you-mean.js';
 import { unknownConnection } from '../../validate/unknown-connection.js';
 import { resolveAction } from '../call-step.js';
 import type { CompiledStepBase, RetryableStepBase, StepCompileContext, StepKind } from '../step-kind.js';
+import { recordReads, unaskedReads } from './record-reads.js';
 import { executeSync } from './sync-execution.js';
 import type { CompiledActionSource } from './sync-source.js';
 
@@ -129,6 +130,7 @@ function compileSource(step: SyncStep, pointer: string, c: StepCompileContext): 
   if (action?.pages && source.with !== null && typeof source.with === 'object' && !holdsExpression(source.with) && action.pages.token in source.with) {
     c.problem(`${pointer}/source/with/${action.pages.token}`, `the sync pages through ${source.action} itself: leave "${action.pages.token}" out`);
   }
+  if (action?.selects) checkSelectedFields(step, pointer, action.selects, c);
   return {
     kind: 'action',
     id: step.id,
@@ -138,6 +140,32 @@ function compileSource(step: SyncStep, pointer: string, c: StepCompileContext): 
     input: c.value(source.with ?? {}, `${pointer}/source/with`),
     pages: action?.pages ?? { items: 'items', token: 'page_token', more: 'has_more' },
   };
+}
+
+/**
+ * A source whose items hold only the fields asked for (Lark's `fields`) answers a read of any other
+ * field with nothing: the sync would write blanks. Said here, naming each unasked field, when the
+ * list is written out in the flow; a list computed at run time is the flow's to get right.
+ */
+function checkSelectedFields(step: SyncStep, pointer: string, selects: ActionSelects, c: StepCompileContext): void {
+  const source = step.source as { action: string; with?: unknown };
+  const input = source.with !== null && typeof source.with === 'object' && !Array.isArray(source.with) ? (source.with as Record<string, unknown>) : {};
+  const asked = input[selects.input] ?? [];
+  if (!Array.isArray(asked) || asked.some((field) => typeof field !== 'string' || holdsExpression(field))) return;
+  const reads = [
+    ...recordReads(step.key, `${pointer}/key`),
+    ...recordReads(step.map, `${pointer}/map`),
+    ...recordReads(step.ended, `${pointer}/ended`),
+    ...recordReads(typeof step.onEnded === 'object' ? step.onEnded.mark : undefined, `${pointer}/onEnded/mark`),
+  ];
+  const missing = unaskedReads(reads, asked as string[], selects);
+  if (missing.length === 0) return;
+  const fields = [...new Set(missing.map((read) => read.path))];
+  const where = missing.map((read) => `$record.${read.path} at ${read.pointer.slice(pointer.length + 1)}`).join(', ');
+  c.problem(
+    `${pointer}/source/with${selects.input in input ? `/${escapePointer(selects.input)}` : ''}`,
+    `${source.action} returns only ${selects.always?.length ? `${selects.always.join(', ')} and ` : ''}the fields named in "${selects.input}", but this sync reads ${where}: add ${fields.map((f) => JSON.stringify(f)).join(', ')} to "${selects.input}"`,
+  );
 }
 
 function compileDestination(step: SyncStep, pointer: string, c: StepCompileContext): CompiledSync['destination'] {
