@@ -126,7 +126,7 @@ function diff(after: RequestCounts, before: RequestCounts, match: (path: string)
 }
 
 /** Peak RSS of this process while `work` runs, sampled every 20 ms, and the CPU time it took. */
-async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakMb: number; seconds: number; cpuMs: number }> {
+async function measured<T>(work: () => Promise<T>): Promise<{ result: T; peakMb: number; seconds: number; cpuMs: number }> {
   let peak = process.memoryUsage().rss;
   const cpu = process.cpuUsage();
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
@@ -167,17 +167,17 @@ async function main(): Promise<void> {
     const compiled = engine.compile(flow(syncTable));
 
     const beforePlain = await sandbox.counts();
-    const plain = await withPeakRss(() => plainLoop(sandbox, token, plainTable));
+    const plain = await measured(() => plainLoop(sandbox, token, plainTable));
     const afterPlain = await sandbox.counts();
 
-    const full = await withPeakRss(() => engine.runNow(compiled, {}));
+    const full = await measured(() => engine.runNow(compiled, {}));
     const afterFull = await sandbox.counts();
     if (full.result.status !== 'succeeded') throw new Error(`the sync run ${full.result.status}: ${JSON.stringify(full.result.error)}`);
     const table = await sandbox.tableRecords(APP, syncTable, 'Employment ID');
 
     await sandbox.changeEmployees(CHANGED);
     const beforeRerun = await sandbox.counts();
-    const rerun = await withPeakRss(() => engine.runNow(compiled, {}));
+    const rerun = await measured(() => engine.runNow(compiled, {}));
     const afterRerun = await sandbox.counts();
     const rerunOutput = rerun.result.output as { updated: number; created: number; unchanged: number };
 

@@ -8,7 +8,7 @@ import { sandboxStarter, seededEmployee, type SandboxSession } from '../../test/
 import connector from './index.js';
 import { ManualClock } from '../../src/clock/manual-clock.js';
 import { ConnectionResources } from '../../src/connector-kit/connection-resources.js';
-import { InMemoryRateLimiter } from '../../src/connector-kit/rate-limiter.js';
+import { inMemoryRateLimiters } from '../../src/connector-kit/rate-limiter.js';
 import { waitFor } from '../../test/support/wait-for.js';
 import { BATCH_GET_ID_MAX, IS_FROZEN_PER_SECOND, IS_FROZEN_WRITE_MS, LIMIT_PER_MINUTE, LIMIT_PER_SECOND, RECEIVER_LIMIT_PER_SECOND, SANDBOX_TRANSACTION_CONFLICT } from './sandbox.js';
 
@@ -372,7 +372,7 @@ describe('lark-contact sandbox: the connector freezing', () => {
     const s = await createSandbox({ company, now: () => clock.now().getTime(), sleep });
     try {
       await s.app.listen({ port: 0, host: '127.0.0.1' });
-      const resources = new ConnectionResources({ createRateLimiter: (rate) => new InMemoryRateLimiter(rate, () => clock.now().getTime(), sleep) });
+      const resources = new ConnectionResources({ createRateLimiter: inMemoryRateLimiters(clock) });
       const connection = larkSandboxConnection('lark-contact', `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`);
       const shared = actionContext(connection, { resources: resources.scopeFor(connection), sleep });
       const run = (input: unknown) => runAction(connector, 'user.suspend', input, shared) as Promise<Record<string, unknown>>;

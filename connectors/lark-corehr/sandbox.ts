@@ -345,20 +345,12 @@ export default sandbox;
 function withFields(view: Body, fields: string[]): Body {
   const selected: Body = { employment_id: view.employment_id };
   for (const field of fields) {
-    const [head, ...rest] = field.split('.');
-    let from: unknown = view[head!];
-    if (from === undefined) continue;
-    if (rest.length === 0) {
-      selected[head!] = from;
-      continue;
-    }
-    let to = (selected[head!] ??= {}) as Body;
-    for (const [i, name] of rest.entries()) {
-      from = (from as Body | undefined)?.[name];
-      if (from === undefined) break;
-      if (i === rest.length - 1) to[name] = from;
-      else to = (to[name] ??= {}) as Body;
-    }
+    const path = field.split('.');
+    const value = path.reduce<unknown>((at, name) => (at as Body | undefined)?.[name], view);
+    if (value === undefined) continue;
+    let into = selected;
+    for (const name of path.slice(0, -1)) into = (into[name] ??= {}) as Body;
+    into[path.at(-1)!] = value;
   }
   return selected;
 }

@@ -7,7 +7,7 @@ import { checkConnections } from '../config/check-connections.js';
 import { engineLimitsOf, type StaffwireConfig } from '../config/config.js';
 import { queueStoreProblem } from '../config/queue-store-problem.js';
 import { ConnectionResources } from '../connector-kit/connection-resources.js';
-import { InMemoryRateLimiter } from '../connector-kit/rate-limiter.js';
+import { inMemoryRateLimiters } from '../connector-kit/rate-limiter.js';
 import { discoverConnectors, type ConnectorRegistry } from '../connector-kit/registry.js';
 import { Engine } from '../engine/engine.js';
 import { FlowFiles } from '../engine/flow-files.js';
@@ -108,7 +108,7 @@ export async function createApp(config: StaffwireConfig, options: AppOptions = {
   const queue = config.queue.redisUrl !== undefined && role !== 'one-shot' ? (await import('../runtime/queue/queue-mode.js')).openQueueMode(config.queue, { store, clock, log, role }) : undefined;
   // In-process limits refill and wait on the app's clock, like every other time the process keeps.
   const connectionResources = new ConnectionResources(
-    queue?.sharedResources ?? { createRateLimiter: (rate) => new InMemoryRateLimiter(rate, () => clock.now().getTime(), (ms, signal) => clock.sleep(ms, signal)) },
+    queue?.sharedResources ?? { createRateLimiter: inMemoryRateLimiters(clock) },
   );
   const engine = new Engine({
     store,

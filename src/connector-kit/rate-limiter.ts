@@ -1,4 +1,4 @@
-import type { Sleep } from '../clock/clock.js';
+import type { Clock, Sleep } from '../clock/clock.js';
 import { realSleep } from '../clock/system-clock.js';
 
 /** A client-side rate: at most `limit` requests in any `perMs` milliseconds, in bursts up to `limit`. */
@@ -90,6 +90,11 @@ export class InMemoryRateLimiter implements RateLimiter {
     const available = Math.floor(bucket.tokensAt(now));
     return { limit, perMs, used: limit - available, available, waiting: bucket.waiting, nextFreeInMs: bucket.msUntilToken(now) };
   }
+}
+
+/** In-memory limiters that refill and wait on `clock`: moving the clock moves them. */
+export function inMemoryRateLimiters(clock: Pick<Clock, 'now' | 'sleep'>): (rate: RateLimit) => RateLimiter {
+  return (rate) => new InMemoryRateLimiter(rate, () => clock.now().getTime(), (ms, signal) => clock.sleep(ms, signal));
 }
 
 class TokenBucket {

@@ -19,6 +19,8 @@ export interface StoredRun {
   body: string;
 }
 
+const STORED_RUN_COLUMNS = 'status, owner, lease_until, wake_at, body';
+
 /** The run row read without a lock, with the row version a compare-and-set write checks against. */
 export interface VersionedRun extends StoredRun {
   version: string;
@@ -27,7 +29,7 @@ export interface VersionedRun extends StoredRun {
 export async function readRun(db: Queryable, id: string): Promise<VersionedRun | undefined> {
   const result = await db.query<VersionedRun>({
     name: 'sw_read_run',
-    text: 'SELECT xmin::text AS version, status, owner, lease_until, wake_at, body FROM runs WHERE id = $1',
+    text: `SELECT xmin::text AS version, ${STORED_RUN_COLUMNS} FROM runs WHERE id = $1`,
     values: [id],
   });
   return result.rows[0];
@@ -35,7 +37,7 @@ export async function readRun(db: Queryable, id: string): Promise<VersionedRun |
 
 /** The run row, locked until the transaction ends, so concurrent writers of one run take turns. */
 export async function lockRun(client: pg.PoolClient, id: string): Promise<StoredRun | undefined> {
-  const result = await client.query<StoredRun>({ name: 'sw_lock_run', text: 'SELECT status, owner, lease_until, wake_at, body FROM runs WHERE id = $1 FOR UPDATE', values: [id] });
+  const result = await client.query<StoredRun>({ name: 'sw_lock_run', text: `SELECT ${STORED_RUN_COLUMNS} FROM runs WHERE id = $1 FOR UPDATE`, values: [id] });
   return result.rows[0];
 }
 

@@ -127,10 +127,12 @@ function compileSource(step: SyncStep, pointer: string, c: StepCompileContext): 
   if (action && !action.pages) {
     c.problem(`${pointer}/source/action`, `${source.action} does not answer page by page, so a sync cannot read it (its manifest declares no "pages")`);
   }
-  if (action?.pages && source.with !== null && typeof source.with === 'object' && !holdsExpression(source.with) && action.pages.token in source.with) {
+  // The source's input as written in the flow, when it is an object: what can be checked now.
+  const written = source.with !== null && typeof source.with === 'object' && !Array.isArray(source.with) ? (source.with as Record<string, unknown>) : undefined;
+  if (action?.pages && written && action.pages.token in written) {
     c.problem(`${pointer}/source/with/${action.pages.token}`, `the sync pages through ${source.action} itself: leave "${action.pages.token}" out`);
   }
-  if (action?.selects) checkSelectedFields(step, pointer, action.selects, c);
+  if (action?.selects) checkSelectedFields(step, source.action, written ?? {}, pointer, action.selects, c);
   return {
     kind: 'action',
     id: step.id,
@@ -147,9 +149,7 @@ function compileSource(step: SyncStep, pointer: string, c: StepCompileContext): 
  * field with nothing: the sync would write blanks. Said here, naming each unasked field, when the
  * list is written out in the flow; a list computed at run time is the flow's to get right.
  */
-function checkSelectedFields(step: SyncStep, pointer: string, selects: ActionSelects, c: StepCompileContext): void {
-  const source = step.source as { action: string; with?: unknown };
-  const input = source.with !== null && typeof source.with === 'object' && !Array.isArray(source.with) ? (source.with as Record<string, unknown>) : {};
+function checkSelectedFields(step: SyncStep, action: string, input: Record<string, unknown>, pointer: string, selects: ActionSelects, c: StepCompileContext): void {
   const asked = input[selects.input] ?? [];
   if (!Array.isArray(asked) || asked.some((field) => typeof field !== 'string' || holdsExpression(field))) return;
   const reads = [
@@ -164,7 +164,7 @@ function checkSelectedFields(step: SyncStep, pointer: string, selects: ActionSel
   const where = missing.map((read) => `$record.${read.path} at ${read.pointer.slice(pointer.length + 1)}`).join(', ');
   c.problem(
     `${pointer}/source/with${selects.input in input ? `/${escapePointer(selects.input)}` : ''}`,
-    `${source.action} returns only ${selects.always?.length ? `${selects.always.join(', ')} and ` : ''}the fields named in "${selects.input}", but this sync reads ${where}: add ${fields.map((f) => JSON.stringify(f)).join(', ')} to "${selects.input}"`,
+    `${action} returns only ${selects.always?.length ? `${selects.always.join(', ')} and ` : ''}the fields named in "${selects.input}", but this sync reads ${where}: add ${fields.map((f) => JSON.stringify(f)).join(', ')} to "${selects.input}"`,
   );
 }
 
