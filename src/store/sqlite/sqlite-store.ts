@@ -40,6 +40,7 @@ import { scheduled } from '../schedule-rules.js';
 import { makeFolder } from '../../fs/make-folder.js';
 import { DatabaseTooNewError } from '../migrations.js';
 import { checkVersion, migrate, sqliteMigrations } from './migrate.js';
+import { BACKSTOP_CHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -117,6 +118,8 @@ export class SqliteStore implements Store {
   private readonly setting: string;
   /** The file's identity when opened: a different one, or none, means it was deleted or replaced. */
   private readonly identity: { dev: number; ino: number } | undefined;
+  /** Copies the WAL into the database off the event loop; none for a memory or read-only store. */
+  readonly checkpointer: WalCheckpointer | undefined;
   /** UPDATE statements by the set of columns they change, so an update touches only the indexes it must. */
   private readonly updates = new Map<string, Database.Statement>();
   private pendingDeliveries: { delivery: NewDelivery; resolve: (d: DeliveryRecord) => void; reject: (err: unknown) => void }[] = [];
@@ -136,9 +139,9 @@ export class SqliteStore implements Store {
         this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       }
       this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
-      // Checkpoints copy the WAL into the database with an fsync each; doing it every ~40 MB of
-      // WAL instead of every 4 MB takes most of that cost off the checkpoint path of runs.
-      this.db.pragma('wal_autocheckpoint = 10000');
+      // Checkpoints copy the WAL into the database with an fsync each. A worker thread does them
+      // (see WalCheckpointer); this connection only when the WAL has grown far past that.
+      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
       if (!options.readonly || inMemory) migrate(this.db, file);
       else if (checkVersion(this.db, file) < sqliteMigrations().length) {
         // An older schema, which this reader may not upgrade: it reads an upgraded copy.
@@ -151,6 +154,7 @@ export class SqliteStore implements Store {
       throw this.translate(err);
     }
     this.identity = inMemory ? undefined : fileIdentity(file);
+    this.checkpointer = inMemory || options.readonly ? undefined : new WalCheckpointer(file, this.busyTimeoutMs);
     const db = this.db;
     this.stmt = {
       putFlow: db.prepare('INSERT OR IGNORE INTO flows (hash, content) VALUES (?, ?)'),
@@ -689,6 +693,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // The checkpointer's connection closes first, so that this one, the last, folds the WAL into the file.
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -770,7 +776,9 @@ export class SqliteStore implements Store {
         );
       }
     }
-    return this.read(operation);
+    const result = this.read(operation);
+    this.checkpointer?.wrote();
+    return result;
   }
 
   private prepareFolder(): void {
