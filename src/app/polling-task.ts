@@ -18,6 +18,8 @@ export interface PollingTaskOptions {
 export abstract class PollingTask implements BackgroundTask {
   private active = false;
   private current: Promise<void> | undefined;
+  /** The pass under way and the arming of the timer after it. */
+  private looking: Promise<void> | undefined;
   private again = false;
   private cancelTimer: (() => void) | undefined;
 
@@ -46,6 +48,11 @@ export abstract class PollingTask implements BackgroundTask {
     await this.current;
   }
 
+  /** Resolves once no pass is under way: for a test that moves a manual clock and waits for what that set off. */
+  async settled(): Promise<void> {
+    while (this.looking) await this.looking;
+  }
+
   /** A pass now, or once more after the one under way. */
   poll(): Promise<void> {
     if (!this.active) return Promise.resolve();
@@ -53,7 +60,8 @@ export abstract class PollingTask implements BackgroundTask {
       this.again = true;
       return this.current;
     }
-    this.current = (async () => {
+    let looking: Promise<void> | undefined;
+    looking = (async () => {
       let failed = false;
       try {
         do {
@@ -66,9 +74,12 @@ export abstract class PollingTask implements BackgroundTask {
       } finally {
         this.current = undefined;
         await this.arm(failed);
+        if (this.looking === looking) this.looking = undefined;
       }
     })();
-    return this.current;
+    this.current = looking;
+    this.looking = looking;
+    return looking;
   }
 
   private async arm(failed: boolean): Promise<void> {

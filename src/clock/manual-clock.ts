@@ -43,8 +43,12 @@ export class ManualClock implements Clock {
     };
   }
 
-  /** Moves time forward by `ms`, firing every callback that falls due on the way. */
-  async advance(ms: number): Promise<void> {
+  /**
+   * Moves time forward by `ms`, firing every callback that falls due on the way. `settled`, when
+   * given, is waited for after each callback (e.g. the background tasks finishing the pass it
+   * started), so that the clock never moves on while that work still reads the time.
+   */
+  async advance(ms: number, settled?: () => Promise<unknown>): Promise<void> {
     const target = this.ms + Math.max(0, ms);
     for (;;) {
       const next = this.pending.filter((p) => p.at <= target).sort((a, b) => a.at - b.at || a.order - b.order)[0];
@@ -53,6 +57,7 @@ export class ManualClock implements Clock {
       this.ms = Math.max(this.ms, next.at);
       next.callback();
       await settle();
+      if (settled) await settled();
     }
     this.ms = target;
   }

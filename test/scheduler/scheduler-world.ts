@@ -87,11 +87,13 @@ export class SchedulerWorld {
     return process;
   }
 
-  /** Moves time on in steps, letting what each step sets off run before the next. */
+  /** Moves time on in steps, letting what each step sets off finish before the next. */
   async advance(ms: number, stepMs = 100): Promise<void> {
+    const settled = () => Promise.all(this.processes.flatMap((p) => [p.scheduler.settled(), p.runtime.settled()]));
     for (let moved = 0; moved < ms; moved += stepMs) {
-      await this.clock.advance(Math.min(stepMs, ms - moved));
+      await this.clock.advance(Math.min(stepMs, ms - moved), settled);
       await settle();
+      await settled();
     }
   }
 
