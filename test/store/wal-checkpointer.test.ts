@@ -1,8 +1,11 @@
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/package-root.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { WRITES_BEFORE_CHECKPOINTER } from '../../src/store/sqlite/wal-checkpointer.js';
 
@@ -63,6 +66,23 @@ describe('the SQLite store checkpoints its WAL on a worker thread', () => {
     expect(existsSync(`${file}-wal`)).toBe(false);
     store = new SqliteStore(file);
     expect(await store.listState('test')).toHaveLength(WRITES_BEFORE_CHECKPOINTER + 30);
+  });
+
+  it('lets a process with nothing else to do finish closing the store and exit 0', () => {
+    // In a process of its own (on the build, which the tests' global setup makes): there, nothing
+    // but the worker is left while close waits for it.
+    const script = `
+      import { SqliteStore } from ${JSON.stringify(pathToFileURL(join(packageRoot, 'dist/src/store/sqlite/sqlite-store.js')).href)};
+      const store = new SqliteStore(${JSON.stringify(join(dir, 'alone.db'))});
+      for (let i = 0; i < ${WRITES_BEFORE_CHECKPOINTER + 10}; i++) await store.setState('test', 'k' + i, i);
+      await store.close();
+      console.log('closed');
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: packageRoot, encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('closed');
+    expect(child.status).toBe(0);
+    expect(existsSync(join(dir, 'alone.db-wal'))).toBe(false);
   });
 
   it('has none for a store in memory', async () => {

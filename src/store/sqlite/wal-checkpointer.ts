@@ -94,6 +94,9 @@ export class WalCheckpointer {
     const worker = this.worker;
     if (!worker) return;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
+    // Unreferenced, the worker would not keep the process alive while close waits for it to exit:
+    // a process with nothing else to do would end there, close unfinished (exit code 13).
+    worker.ref();
     worker.postMessage('close');
     await exited;
   }
