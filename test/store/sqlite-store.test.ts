@@ -7,6 +7,7 @@ import { StoreUnavailableError } from '../../src/errors/index.js';
 import { packageRoot } from '../../src/package-root.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrate.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { RunExistsError, RunNotFoundError } from '../../src/store/store.js';
 import { RUN } from './a-run.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -257,5 +258,63 @@ describe('SqliteStore', () => {
     expect(() => new SqliteStore('/proc/staffwire-test/data/staffwire.db', { setting: 'STAFFWIRE_DATA_DIR' })).toThrow(
       'cannot create the data directory /proc/staffwire-test/data (set by STAFFWIRE_DATA_DIR): folders cannot be made there',
     );
+  });
+
+  describe('writes issued together', () => {
+    /** Frames in the WAL, read by a connection of its own that changes nothing. */
+    function walFrames(): number {
+      const db = new Database(file, { fileMustExist: true });
+      try {
+        db.pragma('wal_autocheckpoint = 0');
+        return (db.pragma('wal_checkpoint(NOOP)') as { log: number }[])[0]!.log;
+      } finally {
+        db.close();
+      }
+    }
+
+    it('commit in one transaction: ten writes to one page add the frames of one commit, not ten', async () => {
+      const store = open();
+      await store.setState('ns', 'warm', 0);
+      const before = walFrames();
+      await Promise.all(Array.from({ length: 10 }, (_, i) => store.setState('ns', `k${i}`, i)));
+      // One commit writes each page it changed once; ten would write the state table's leaf ten times.
+      expect(walFrames() - before).toBeLessThan(5);
+      expect(await store.listState('ns')).toHaveLength(11);
+    });
+
+    it('settle one by one: a refused write undoes only itself and rejects only its caller', async () => {
+      const store = open();
+      const results = await Promise.allSettled([
+        store.createRun(RUN),
+        store.updateRun('run_missing', { status: 'running' }),
+        store.createRun(RUN),
+        store.setState('ns', 'after', 'kept'),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(RunNotFoundError);
+      expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(RunExistsError);
+      expect((await store.getRun(RUN.id))?.status).toBe('queued');
+      expect(await store.getState('ns', 'after')).toBe('kept');
+    });
+
+    it('fail together when one of them makes SQLite roll back the whole transaction: none is reported failed yet written', async () => {
+      const store = open();
+      await store.setState('ns', 'warm', 0);
+      // RAISE(ROLLBACK) ends the transaction itself, as a full disk or an I/O error can.
+      const db = new Database(file);
+      db.exec("CREATE TRIGGER poison BEFORE INSERT ON state WHEN NEW.key = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'refused by the test'); END");
+      db.close();
+      const results = await Promise.allSettled([store.setState('ns', 'before', 1), store.setState('ns', 'poison', 2), store.setState('ns', 'after', 3)]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expect((await store.listState('ns')).map((e) => e.key)).toEqual(['warm']);
+    });
+
+    it('asked for just before close are committed, not dropped', async () => {
+      const store = open();
+      const written = store.setState('ns', 'last', 42);
+      await store.close();
+      await expect(written).resolves.toBeUndefined();
+      expect(await open().getState('ns', 'last')).toBe(42);
+    });
   });
 });

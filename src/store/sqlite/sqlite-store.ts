@@ -109,6 +109,14 @@ interface StoredRow {
   wake_at: string | null;
 }
 
+interface PendingWrite {
+  operation: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+type WriteOutcome = { value: unknown } | { error: unknown };
+
 /** The embedded store: one SQLite file in WAL mode. Records are JSON bodies beside indexed columns. */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -122,7 +130,8 @@ export class SqliteStore implements Store {
   readonly checkpointer: WalCheckpointer | undefined;
   /** UPDATE statements by the set of columns they change, so an update touches only the indexes it must. */
   private readonly updates = new Map<string, Database.Statement>();
-  private pendingDeliveries: { delivery: NewDelivery; resolve: (d: DeliveryRecord) => void; reject: (err: unknown) => void }[] = [];
+  /** Writes waiting for the end of this turn of the event loop, to be committed together. */
+  private pendingWrites: PendingWrite[] = [];
 
   constructor(
     private readonly file: string,
@@ -258,7 +267,22 @@ export class SqliteStore implements Store {
     };
     // Read-then-write transactions begin IMMEDIATE: a deferred one that reads first fails at once
     // with SQLITE_BUSY when another process wrote meanwhile, instead of waiting out busy_timeout.
+    // Inside writeTogether's transaction, a transaction function runs as a savepoint.
+    const savepoint = db.transaction((operation: () => unknown) => operation());
     this.tx = {
+      recordDelivery: db.transaction((delivery: NewDelivery): DeliveryRecord => this.insertDelivery(delivery)).immediate,
+      writeTogether: db.transaction((operations: readonly (() => unknown)[]): WriteOutcome[] =>
+        operations.map((operation) => {
+          try {
+            return { value: savepoint(operation) };
+          } catch (error) {
+            // Some errors (a full disk, an I/O error) make SQLite roll back the whole transaction:
+            // the writes after it would each commit alone, and the batch could not report them.
+            if (!db.inTransaction) throw error;
+            return { error };
+          }
+        }),
+      ).immediate,
       createRun: db.transaction((run: RunRecord, entries: readonly JournalEntry[] | undefined) => {
         try {
           stmt.insertRun.run(rowOf(run, null));
@@ -333,7 +357,6 @@ export class SqliteStore implements Store {
         }
       }).immediate,
       // Deliveries that arrive together are written together: one commit for a burst.
-      recordDeliveries: db.transaction((deliveries: readonly NewDelivery[]): DeliveryRecord[] => deliveries.map((d) => this.insertDelivery(d))).immediate,
       markDispatched: db.transaction((id: number, at: string, results: readonly DispatchResult[]) => {
         const row = stmt.getDelivery.get(id);
         if (!row) return;
@@ -391,7 +414,7 @@ export class SqliteStore implements Store {
   }
 
   async putFlowContent(hash: string, content: string): Promise<void> {
-    this.write(() => this.stmt.putFlow.run(hash, content));
+    return this.queued(() => void this.stmt.putFlow.run(hash, content));
   }
 
   async getFlowContent(hash: string): Promise<string | undefined> {
@@ -399,7 +422,7 @@ export class SqliteStore implements Store {
   }
 
   async createRun(run: RunRecord, journal?: readonly JournalEntry[]): Promise<void> {
-    this.write(() => this.tx.createRun(run, journal));
+    return this.queued(() => this.tx.createRun(run, journal));
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -408,7 +431,7 @@ export class SqliteStore implements Store {
   }
 
   async updateRun(id: string, patch: Partial<Omit<RunRecord, 'id'>>, write: RunWrite = {}): Promise<RunRecord> {
-    return this.write(() => this.tx.updateRun(id, patch, write));
+    return this.queued(() => this.tx.updateRun(id, patch, write));
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
@@ -441,15 +464,15 @@ export class SqliteStore implements Store {
   }
 
   async claimRun(id: string, claim: RunClaim): Promise<boolean> {
-    return this.write(() => this.tx.claimRun(id, claim));
+    return this.queued(() => this.tx.claimRun(id, claim));
   }
 
   async renewLease(id: string, owner: string, leaseUntil: string): Promise<boolean> {
-    return this.write(() => this.tx.renewLease(id, owner, leaseUntil));
+    return this.queued(() => this.tx.renewLease(id, owner, leaseUntil));
   }
 
   async releaseRun(id: string, owner: string): Promise<void> {
-    this.write(() => this.tx.releaseRun(id, owner));
+    return this.queued(() => this.tx.releaseRun(id, owner));
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
@@ -457,15 +480,15 @@ export class SqliteStore implements Store {
   }
 
   async putStep(step: StepRecord): Promise<void> {
-    this.write(() => this.stmt.putStep.run(step.runId, step.path, stepBody(step)));
+    return this.queued(() => void this.stmt.putStep.run(step.runId, step.path, stepBody(step)));
   }
 
   async putSteps(steps: readonly StepRecord[], write: { owner?: string; journal?: readonly JournalEntry[]; state?: readonly StateChange[] } = {}): Promise<void> {
-    this.write(() => this.tx.putSteps(steps, write.owner, write.journal, write.state));
+    return this.queued(() => this.tx.putSteps(steps, write.owner, write.journal, write.state));
   }
 
   async deleteSteps(runId: string, paths: readonly string[]): Promise<void> {
-    this.write(() =>
+    return this.queued(() =>
       this.db.transaction(() => {
         for (const path of paths) this.stmt.deleteStep.run(runId, path);
       })(),
@@ -492,26 +515,9 @@ export class SqliteStore implements Store {
     return lease !== undefined && lease !== null && lease < due ? lease : due;
   }
 
-  /**
-   * Queued and written with the others that arrive in the same turn of the event loop, in one
-   * transaction: the intake answers each only once its delivery is committed.
-   */
+  /** Committed with the writes that arrive with it: the intake answers only once its delivery is. */
   recordDelivery(delivery: NewDelivery): Promise<DeliveryRecord> {
-    return new Promise((resolve, reject) => {
-      this.pendingDeliveries.push({ delivery, resolve, reject });
-      if (this.pendingDeliveries.length === 1) setImmediate(() => this.flushDeliveries());
-    });
-  }
-
-  private flushDeliveries(): void {
-    const batch = this.pendingDeliveries;
-    this.pendingDeliveries = [];
-    try {
-      const recorded = this.write(() => this.tx.recordDeliveries(batch.map((p) => p.delivery)));
-      batch.forEach((p, i) => p.resolve(recorded[i]!));
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-    }
+    return this.queued(() => this.tx.recordDelivery(delivery));
   }
 
   private insertDelivery(delivery: NewDelivery): DeliveryRecord {
@@ -568,7 +574,7 @@ export class SqliteStore implements Store {
   }
 
   async markDispatched(id: number, at: string, results: readonly DispatchResult[]): Promise<void> {
-    this.write(() => this.tx.markDispatched(id, at, results));
+    return this.queued(() => this.tx.markDispatched(id, at, results));
   }
 
   async findEvents(query: EventKeyQuery): Promise<DeliveryRecord[]> {
@@ -580,7 +586,7 @@ export class SqliteStore implements Store {
   }
 
   async wakeRuns(runIds: readonly string[], at: string): Promise<void> {
-    this.write(() =>
+    return this.queued(() =>
       this.db.transaction(() => {
         for (const id of runIds) this.wakeRun(id, at);
       }).immediate(),
@@ -588,15 +594,15 @@ export class SqliteStore implements Store {
   }
 
   async putSchedule(schedule: NewSchedule): Promise<ScheduleRecord> {
-    return this.write(() => this.tx.putSchedule(schedule));
+    return this.queued(() => this.tx.putSchedule(schedule));
   }
 
   async cancelSchedule(key: string, at: string): Promise<ScheduleRecord | undefined> {
-    return this.write(() => this.tx.changeSchedule(key, (s) => ({ ...s, status: 'cancelled', updatedAt: at })));
+    return this.queued(() => this.tx.changeSchedule(key, (s) => ({ ...s, status: 'cancelled', updatedAt: at })));
   }
 
   async moveSchedule(key: string, fireAt: string, at: string): Promise<ScheduleRecord | undefined> {
-    return this.write(() => this.tx.changeSchedule(key, (s) => ({ ...s, fireAt, generation: s.generation + 1, updatedAt: at })));
+    return this.queued(() => this.tx.changeSchedule(key, (s) => ({ ...s, fireAt, generation: s.generation + 1, updatedAt: at })));
   }
 
   async getSchedule(key: string): Promise<ScheduleRecord | undefined> {
@@ -632,7 +638,7 @@ export class SqliteStore implements Store {
 
   async fireSchedules(firings: readonly ScheduleFiring[]): Promise<FiringOutcome[]> {
     if (firings.length === 0) return [];
-    return this.write(() => this.tx.fireSchedules(firings));
+    return this.queued(() => this.tx.fireSchedules(firings));
   }
 
   async runsByFlowAndStatus(): Promise<{ flowId: string; status: RunStatus; count: number }[]> {
@@ -651,15 +657,15 @@ export class SqliteStore implements Store {
   }
 
   async claimIdempotencyKey(scope: string, key: string, value: string, expiresAt: string): Promise<string | undefined> {
-    return this.write(() => this.tx.claimIdempotencyKey(scope, key, value, expiresAt));
+    return this.queued(() => this.tx.claimIdempotencyKey(scope, key, value, expiresAt));
   }
 
   async markEventSeen(source: string, eventId: string, expiresAt: string): Promise<boolean> {
-    return this.write(() => this.tx.markEventSeen(source, eventId, expiresAt));
+    return this.queued(() => this.tx.markEventSeen(source, eventId, expiresAt));
   }
 
   async purgeExpired(now: string): Promise<number> {
-    return this.write(() => this.db.transaction(() => this.stmt.purgeIdem.run(now).changes + this.stmt.purgeSeen.run(now).changes)());
+    return this.queued(() => this.db.transaction(() => this.stmt.purgeIdem.run(now).changes + this.stmt.purgeSeen.run(now).changes)());
   }
 
   async getState(namespace: string, key: string): Promise<unknown> {
@@ -678,11 +684,11 @@ export class SqliteStore implements Store {
   }
 
   async setState(namespace: string, key: string, value: unknown): Promise<void> {
-    this.write(() => this.stmt.setState.run(namespace, key, JSON.stringify(value)));
+    return this.queued(() => void this.stmt.setState.run(namespace, key, JSON.stringify(value)));
   }
 
   async deleteState(namespace: string, key: string): Promise<void> {
-    this.write(() => this.stmt.deleteState.run(namespace, key));
+    return this.queued(() => void this.stmt.deleteState.run(namespace, key));
   }
 
   async listState(namespace: string, prefix = '', page: { after?: string; limit?: number } = {}): Promise<{ key: string; value: unknown }[]> {
@@ -693,6 +699,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Writes already asked for are committed, not dropped.
+    if (this.db.open) this.flushWrites();
     // The checkpointer's connection closes first, so that this one, the last, folds the WAL into the file.
     await this.checkpointer?.close();
     if (this.db.open) this.db.close();
@@ -759,6 +767,49 @@ export class SqliteStore implements Store {
     } catch (err) {
       throw this.translate(err);
     }
+  }
+
+  /**
+   * Writes that arrive in the same turn of the event loop (concurrent runs' checkpoints, a burst
+   * of deliveries) commit together, in one transaction: a commit costs about as much for one
+   * write as for ten. Each is in a savepoint of its own, so a write that is refused (a fence, a
+   * taken business key) undoes only itself. Each caller's promise settles once the commit
+   * holding its write is done; a commit that fails fails every write in it.
+   */
+  private queued<T>(operation: () => T): Promise<T> {
+    // Each operation is atomic on its own (one statement, or a transaction function), as it is
+    // committed alone when nothing else is waiting.
+    return new Promise<T>((resolve, reject) => {
+      this.pendingWrites.push({ operation, resolve: resolve as (value: unknown) => void, reject });
+      if (this.pendingWrites.length === 1) setImmediate(() => this.flushWrites());
+    });
+  }
+
+  private flushWrites(): void {
+    const batch = this.pendingWrites;
+    if (batch.length === 0) return;
+    this.pendingWrites = [];
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      try {
+        only.resolve(this.write(only.operation));
+      } catch (err) {
+        only.reject(err);
+      }
+      return;
+    }
+    let outcomes: WriteOutcome[];
+    try {
+      outcomes = this.write(() => this.tx.writeTogether(batch.map((w) => w.operation)));
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const outcome = outcomes[i]!;
+      if ('error' in outcome) w.reject(this.translate(outcome.error));
+      else w.resolve(outcome.value);
+    });
   }
 
   /**
