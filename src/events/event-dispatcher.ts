@@ -77,7 +77,7 @@ export class EventDispatcher extends PollingTask {
       results.push(await this.startFor(delivery, event, flow, triggerIndex, when));
     }
     const hooked = delivery.source.startsWith(HOOK_PREFIX) ? await this.hookedFlow(delivery.source.slice(HOOK_PREFIX.length)) : undefined;
-    // A hook's run is started by the request itself; this finishes the job when the process died first.
+    // A hook's run is written with its delivery; one that an earlier release left in the outbox gets it here.
     if (hooked) results.push(await this.startFor(delivery, event, hooked.flow, hooked.triggerIndex, undefined, event.payload));
     // Listening runs were woken when the delivery was recorded.
     return results;

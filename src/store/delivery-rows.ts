@@ -1,4 +1,5 @@
 import type { DeliveryRecord, DispatchResult } from './records.js';
+import { BusinessKeyTakenError, type NewDelivery, type RunExistsError } from './store.js';
 
 /** What a delivery's JSON body holds beside its indexed columns. */
 export type DeliveryBody = Pick<DeliveryRecord, 'reason' | 'event' | 'dispatch'>;
@@ -33,4 +34,15 @@ export function withDispatch(body: DeliveryBody, results: readonly DispatchResul
 /** Why a delivery counts as a duplicate. */
 export function duplicateReason(eventId: string): { code: string; message: string } {
   return { code: 'duplicate', message: `event ${eventId} was delivered before` };
+}
+
+/**
+ * What settling a delivery did (see `NewDelivery.settle`), given how creating its run went: a run
+ * that existed already counts as started, as the outbox dispatcher counts it.
+ */
+export function settledDispatch(settle: NonNullable<NewDelivery['settle']>, refusal?: RunExistsError | BusinessKeyTakenError): DispatchResult {
+  if (!('run' in settle)) return { flowId: settle.flowId, started: false, reason: settle.refused };
+  const { run } = settle;
+  if (refusal instanceof BusinessKeyTakenError) return { flowId: run.flowId, runId: refusal.runId, started: false, reason: refusal.message };
+  return { flowId: run.flowId, runId: run.id, started: true };
 }

@@ -71,6 +71,13 @@ export interface NewDelivery {
    * keys indexed and listeners woken. Default true; a hook's delivery feeds one run and no listen.
    */
   listenable?: boolean;
+  /**
+   * Settles an accepted delivery in this same write instead of leaving it to the outbox, for a
+   * hook, whose request starts its run itself: `run` is created with the delivery (one that
+   * exists under its id already is left as it is, a taken business key starts nothing), and
+   * `refused` records why none starts. A duplicate creates nothing.
+   */
+  settle?: { run: RunRecord } | { flowId: string; refused: string };
 }
 
 /** Where an event's key stands in its payload, for a listen to find it. */

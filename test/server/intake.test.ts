@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encryptLark } from '../../connectors/lark-shared/lark-webhook.js';
 import { createApp, type App } from '../../src/app/create-app.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -338,6 +338,43 @@ describe('hooks', () => {
     expect(await answer.json()).toEqual({ greeting: 'Hello, Ed', vendorStatus: 200 });
     expect(answer.headers.get('location')).toBe(`/api/v1/runs/${runId}`);
     expect(await app.store.listRuns({ flowId: 'echo-now' })).toHaveLength(1);
+  });
+
+  it('writes the delivery settled with the run it starts: nothing waits in the outbox', async () => {
+    flow(echoFlow(false));
+    const { app, url } = await serve();
+    // One write holds both: the run is not created, nor the delivery settled, in writes of their own.
+    const separately = [vi.spyOn(app.store, 'createRun'), vi.spyOn(app.store, 'markDispatched')];
+    const { body, headers } = signed({ name: 'Flo' });
+    const answer = await fetch(`${url}/hooks/echo-later`, { method: 'POST', headers, body });
+    for (const write of separately) expect(write).not.toHaveBeenCalled();
+    const { runId } = (await answer.json()) as { runId: string };
+    const [delivery] = await app.store.listDeliveries({ source: 'hook:echo-later' });
+    expect(delivery).toMatchObject({ outcome: 'accepted', dispatch: [{ flowId: 'echo-later', runId, started: true }] });
+    expect(delivery?.dispatchedAt).toBeDefined();
+    expect(await app.store.undispatchedDeliveries(10)).toEqual([]);
+  });
+
+  it('answers 409 naming the run that holds the business key of a flow that skips duplicates, and starts nothing', async () => {
+    flow({
+      id: 'one-per-name',
+      version: '1',
+      triggers: [{ kind: 'hook', secret: { env: 'INTAKE_HOOK_SECRET' } }],
+      businessKey: '${ $input.name }',
+      onDuplicate: 'skip',
+      steps: [{ id: 'hold', kind: 'wait', for: '1h' }],
+    });
+    const { app, url } = await serve();
+    const first = signed({ name: 'Gus' });
+    const { runId } = (await (await fetch(`${url}/hooks/one-per-name`, { method: 'POST', headers: first.headers, body: first.body })).json()) as { runId: string };
+    const second = signed({ name: 'Gus' });
+    const answer = await fetch(`${url}/hooks/one-per-name`, { method: 'POST', headers: second.headers, body: second.body });
+    expect(answer.status).toBe(409);
+    expect(await answer.json()).toMatchObject({ code: 'run.duplicate_business_key', details: { runId } });
+    expect((await app.store.listRuns({ flowId: 'one-per-name' })).map((r) => r.id)).toEqual([runId]);
+    expect((await app.store.listDeliveries({ source: 'hook:one-per-name', limit: 1 }))[0]?.dispatch).toEqual([
+      { flowId: 'one-per-name', runId, started: false, reason: expect.stringContaining('business key Gus') },
+    ]);
   });
 
   it('starts one run for a hook delivered twice', async () => {

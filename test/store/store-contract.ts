@@ -812,10 +812,46 @@ export function describeStoreContract<S extends Store>(
           event: { id: 'ev_h', type: 'envelope-completed', occurredAt: at(3), payload: { envelopeId: 'env-1' } },
         });
         expect(hooked.outcome).toBe('accepted');
-        // It still waits in the outbox: the dispatcher starts the hook's run if its process died first.
+        // Recorded without its run (as an earlier release did), it waits in the outbox for the dispatcher.
         expect((await store.undispatchedDeliveries(10)).map((d) => d.id)).toEqual([hooked.id]);
         expect(await store.findEvents({ source: 'docusign', type: 'envelope-completed', path: 'payload.envelopeId', value: 'env-1', receivedFrom: at(0), limit: 5 })).toEqual([]);
         expect((await store.getRun('run_a'))?.status).toBe('waiting');
+      });
+
+      describe('settled with the run they start (a hook’s)', () => {
+        const event = (id: string) => ({ id, type: 'hook', occurredAt: at(0), payload: { name: 'Ada' } });
+        const hook = (id: string, settle: NonNullable<NewDelivery['settle']>, extra: Partial<NewDelivery> = {}) =>
+          store.recordDelivery({ source: 'hook:f', receivedAt: at(2), outcome: 'accepted', listenable: false, event: event(id), dedupeUntil: far(1), settle, ...extra });
+
+        it('creates the run in the same write and keeps the delivery out of the outbox', async () => {
+          const delivery = await hook('ev_h1', { run: aRun('run_h1') });
+          expect(delivery).toMatchObject({ outcome: 'accepted', dispatchedAt: at(2), dispatch: [{ flowId: 'offer-to-onboard', runId: 'run_h1', started: true }] });
+          expect((await store.getDelivery(delivery.id))?.dispatch).toEqual(delivery.dispatch);
+          expect((await store.getRun('run_h1'))?.status).toBe('queued');
+          expect(await store.undispatchedDeliveries(10)).toEqual([]);
+        });
+
+        it('creates nothing for a duplicate, and leaves a run that exists under the id as it is', async () => {
+          await hook('ev_h2', { run: aRun('run_h2') }, { dedupeUntil: at(3) });
+          await store.updateRun('run_h2', { status: 'succeeded' });
+          const again = await hook('ev_h2', { run: aRun('run_h2_other') });
+          expect(again.outcome).toBe('duplicate');
+          expect(await store.getRun('run_h2_other')).toBeUndefined();
+          // The same event again once its window has passed: the run it started is found, not made again.
+          const late = await hook('ev_h2', { run: aRun('run_h2') }, { receivedAt: at(4) });
+          expect(late).toMatchObject({ outcome: 'accepted', dispatch: [{ runId: 'run_h2', started: true }] });
+          expect((await store.getRun('run_h2'))?.status).toBe('succeeded');
+        });
+
+        it('starts nothing when the business key is taken, and records why; or records a refusal as given', async () => {
+          await store.createRun(aRun('run_holder', { businessKey: 'offer-7', exclusiveKey: true }));
+          const taken = await hook('ev_h3', { run: aRun('run_h3', { businessKey: 'offer-7', exclusiveKey: true }) });
+          expect(taken.dispatch).toEqual([{ flowId: 'offer-to-onboard', runId: 'run_holder', started: false, reason: expect.stringContaining('business key offer-7') }]);
+          expect(await store.getRun('run_h3')).toBeUndefined();
+          const refused = await hook('ev_h4', { flowId: 'f', refused: 'flow.invalid_input: input of flow f is invalid' });
+          expect(refused).toMatchObject({ dispatchedAt: at(2), dispatch: [{ flowId: 'f', started: false, reason: 'flow.invalid_input: input of flow f is invalid' }] });
+          expect(await store.undispatchedDeliveries(10)).toEqual([]);
+        });
       });
 
       it('records deliveries that arrive together each with its own number and outcome', async () => {

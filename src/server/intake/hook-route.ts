@@ -8,13 +8,12 @@ import type { FlowDefinition } from '../../engine/flow-types.js';
 import { StaffwireError } from '../../errors/index.js';
 import { eventRunId, HOOK_PREFIX } from '../../events/event-dispatcher.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../store/records.js';
-import { RunExistsError } from '../../store/store.js';
 import { answerError, answerStoreTrouble, errorAnswerSchema, refusalStatus, WebhookRejectedError } from './delivery-answers.js';
 import { oncePerTurn } from './once-per-turn.js';
 
 /**
  * `POST /hooks/:flowId`: a Standard Webhooks delivery (signed with the flow's secret) into one
- * flow, its body the run's input. The run is started at once from the persisted delivery; a flow
+ * flow, its body the run's input. The delivery and the run it starts are written together; a flow
  * whose hook `respond`s answers with the run's output when the run ends in time, else 202 with
  * the run's id and a Location — so a flow can serve as an API endpoint.
  */
@@ -34,16 +33,6 @@ export const hookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app 
       compiled.set(definition, flow);
     }
     return flow;
-  };
-  /** Starts the hook's run, unless the outbox dispatcher (of this process or another) started it first from the persisted delivery. */
-  const startOnce = async (flow: CompiledFlow, input: unknown, runId: string, actor: string): Promise<RunRecord> => {
-    try {
-      return await app.engine.startRun(flow, input, { runId, actor });
-    } catch (err) {
-      const existing = err instanceof RunExistsError ? await app.store.getRun(runId) : undefined;
-      if (!existing) throw err;
-      return existing;
-    }
   };
   const pokeRuntime = oncePerTurn(() => void app.runtime.poll());
 
@@ -90,6 +79,16 @@ export const hookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app 
           if (err instanceof WebhookRejectedError) return await refuse(refusalStatus(err), err.code, err.message);
           throw err;
         }
+        const runId = eventRunId(source, event.id, flowId, triggerIndex);
+        let prepared: RunRecord | StaffwireError;
+        try {
+          prepared = await app.engine.prepareRun(flow, event.payload, { runId, actor: `event:${event.id}` });
+        } catch (err) {
+          if (!(err instanceof StaffwireError && err.category === 'validation')) throw err;
+          prepared = err;
+        }
+        // The delivery and its run are one write: no crash can leave one without the other, and
+        // the delivery never waits in the outbox.
         const delivery = await app.store.recordDelivery({
           source,
           receivedAt: receivedAt.toISOString(),
@@ -98,25 +97,22 @@ export const hookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app 
           dedupeUntil: new Date(receivedAt.getTime() + dedupeMs).toISOString(),
           // No listen names a hook as its connection: nothing would read the payload's keys.
           listenable: false,
+          settle: prepared instanceof StaffwireError ? { flowId, refused: `${prepared.code}: ${prepared.message}` } : { run: prepared },
         });
-        const runId = eventRunId(source, event.id, flowId, triggerIndex);
         if (delivery.outcome === 'duplicate') return reply.code(200).send({ ok: true, outcome: 'duplicate', delivery: delivery.id, runId });
-
-        let run: RunRecord;
-        try {
-          run = await startOnce(flow, event.payload, runId, `event:${event.id}`);
-        } catch (err) {
-          const reason = err instanceof StaffwireError ? `${err.code}: ${err.message}` : (err as Error).message;
-          await app.store.markDispatched(delivery.id, app.clock.now().toISOString(), [{ flowId, started: false, reason }]);
-          if (err instanceof StaffwireError && err.category === 'validation') return answerError(reply, 422, err.code, err.message);
-          throw err;
+        if (prepared instanceof StaffwireError) return answerError(reply, 422, prepared.code, prepared.message);
+        const started = delivery.dispatch?.[0];
+        if (started && 'started' in started && !started.started) {
+          return answerError(reply, 409, 'run.duplicate_business_key', `${started.reason}: run ${started.runId} holds the key until it finishes (the flow has onDuplicate: skip)`, {
+            runId: started.runId,
+          });
         }
-        await app.store.markDispatched(delivery.id, app.clock.now().toISOString(), [{ flowId, runId, started: true }]);
 
         reply.header('location', `/api/v1/runs/${runId}`);
         if (trigger.respondWithinMs === undefined) {
           pokeRuntime();
-          return reply.code(202).send({ runId, status: run.status });
+          // A run that existed under this id already (the event came again after its dedupe window) is as it is now.
+          return reply.code(202).send({ runId, status: (await app.store.getRun(runId))?.status ?? prepared.status });
         }
         const ended = await withinMs(app, app.runtime.submit(runId), trigger.respondWithinMs);
         if (!ended || !TERMINAL_STATUSES.includes(ended.status)) return reply.code(202).send({ runId, status: ended?.status ?? 'running' });

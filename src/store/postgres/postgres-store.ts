@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { eventKeys } from '../event-keys.js';
-import { deliveryWith, duplicateReason, withDispatch, type DeliveryBody, type DeliveryColumns } from '../delivery-rows.js';
+import { deliveryWith, duplicateReason, settledDispatch, withDispatch, type DeliveryBody, type DeliveryColumns } from '../delivery-rows.js';
 import { prefixEnd } from '../key-prefix.js';
 import {
   TERMINAL_STATUSES,
@@ -350,8 +350,11 @@ export class PostgresStore implements Store {
       }
     }
     // Only an accepted event that a flow may start from waits in the outbox; the rest are settled.
-    const dispatchedAt = outcome === 'accepted' && delivery.triggers !== false ? null : delivery.receivedAt;
+    const settle = outcome === 'accepted' ? delivery.settle : undefined;
+    const dispatchedAt = outcome === 'accepted' && delivery.triggers !== false && !settle ? null : delivery.receivedAt;
     const body: DeliveryBody = { ...(reason ? { reason } : {}), ...(event ? { event } : {}) };
+    // A refused insert writes nothing, so the deliveries batched with this one stand without a savepoint.
+    if (settle) body.dispatch = [settledDispatch(settle, 'run' in settle ? await insertRun(client, settle.run) : undefined)];
     const inserted = await client.query<{ id: string }>({
       name: 'sw_insert_delivery',
       text: 'INSERT INTO deliveries (source, received_at, outcome, dispatched_at, body) VALUES ($1, $2, $3, $4, $5) RETURNING id',

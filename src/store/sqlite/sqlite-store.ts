@@ -33,7 +33,7 @@ import {
   type Store,
 } from '../store.js';
 import { eventKeys } from '../event-keys.js';
-import { deliveryWith, duplicateReason, withDispatch, type DeliveryBody, type DeliveryColumns } from '../delivery-rows.js';
+import { deliveryWith, duplicateReason, settledDispatch, withDispatch, type DeliveryBody, type DeliveryColumns } from '../delivery-rows.js';
 import { prefixEnd } from '../key-prefix.js';
 import { applyPatch, checkFence, dueAtOf, earlierWake, exclusiveKeyOf, listensOf, stepBody, stepOf } from '../run-rules.js';
 import { scheduled } from '../schedule-rules.js';
@@ -535,8 +535,10 @@ export class SqliteStore implements Store {
       }
     }
     // Only an accepted event that a flow may start from waits in the outbox; the rest are settled.
-    const dispatchedAt = outcome === 'accepted' && delivery.triggers !== false ? null : delivery.receivedAt;
+    const settle = outcome === 'accepted' ? delivery.settle : undefined;
+    const dispatchedAt = outcome === 'accepted' && delivery.triggers !== false && !settle ? null : delivery.receivedAt;
     const body: DeliveryBody = { ...(reason ? { reason } : {}), ...(event ? { event } : {}) };
+    if (settle) body.dispatch = [settledDispatch(settle, 'run' in settle ? this.createRunOnce(settle.run) : undefined)];
     const id = Number(stmt.insertDelivery.run(delivery.source, delivery.receivedAt, outcome, dispatchedAt, JSON.stringify(body)).lastInsertRowid);
     if (outcome === 'accepted' && event && delivery.listenable !== false) {
       for (const key of eventKeys(event)) stmt.insertEventKey.run(delivery.source, event.type, key.path, key.value, id, delivery.receivedAt);
@@ -550,6 +552,17 @@ export class SqliteStore implements Store {
     }
     // The body as built, not parsed back from what was just written.
     return deliveryWith({ id, source: delivery.source, received_at: delivery.receivedAt, outcome, dispatched_at: dispatchedAt }, body);
+  }
+
+  /** Creates the run unless it exists (as a savepoint of the write it is in); says what refused it. */
+  private createRunOnce(run: RunRecord): RunExistsError | BusinessKeyTakenError | undefined {
+    try {
+      this.tx.createRun(run, undefined);
+      return undefined;
+    } catch (err) {
+      if (err instanceof RunExistsError || err instanceof BusinessKeyTakenError) return err;
+      throw err;
+    }
   }
 
   async getDelivery(id: number): Promise<DeliveryRecord | undefined> {
