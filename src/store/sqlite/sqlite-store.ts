@@ -267,14 +267,14 @@ export class SqliteStore implements Store {
     };
     // Read-then-write transactions begin IMMEDIATE: a deferred one that reads first fails at once
     // with SQLITE_BUSY when another process wrote meanwhile, instead of waiting out busy_timeout.
-    // Inside writeTogether's transaction, a transaction function runs as a savepoint.
-    const savepoint = db.transaction((operation: () => unknown) => operation());
     this.tx = {
       recordDelivery: db.transaction((delivery: NewDelivery): DeliveryRecord => this.insertDelivery(delivery)).immediate,
+      // Each operation is one statement or a transaction function, which runs as a savepoint in
+      // here: either way a refused one undoes only itself.
       writeTogether: db.transaction((operations: readonly (() => unknown)[]): WriteOutcome[] =>
         operations.map((operation) => {
           try {
-            return { value: savepoint(operation) };
+            return { value: operation() };
           } catch (error) {
             // Some errors (a full disk, an I/O error) make SQLite roll back the whole transaction:
             // the writes after it would each commit alone, and the batch could not report them.
