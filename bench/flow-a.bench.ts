@@ -4,6 +4,9 @@
  * POSTs them to a local JSON server with the http connector and answers with the result. Against
  * a bare fastify route doing the same work (parse, set three fields, POST with a keep-alive agent,
  * answer), both measured in this run at each concurrency with load from a separate process.
+ * Beside them, the durable floor: the bare route's work plus what a durable run must write at the
+ * least (the run with its input, the call's start before it is made, the outcome), on the same
+ * hook verifier, written by hand — what any durable implementation of this flow could reach here.
  *
  * BENCH_SECONDS (default 4) per level and side, BENCH_WARMUP_SECONDS (default 1),
  * BENCH_CONCURRENCY (default 1,10,50).
@@ -19,7 +22,9 @@ import { pino } from 'pino';
 import { createApp } from '../src/app/create-app.js';
 import { loadConfig } from '../src/config/config.js';
 import type { FlowDefinition } from '../src/engine/flow-types.js';
+import { verifyStandardWebhook } from '../src/connector-kit/webhooks/standard-webhooks.js';
 import { intakeRoutes } from '../src/server/intake/index.js';
+import { DurableFloor } from './support/durable-floor.js';
 import { startJsonEchoServer } from './support/json-echo-server.js';
 import type { LoadPlan } from './support/load-generator.js';
 import { runLoad, type MeasuredLoad } from './support/run-load.js';
@@ -131,6 +136,34 @@ async function main() {
     return { person, vendorStatus: answer.status, vendor: answer.body };
   });
   await bare.listen({ port: 0, host: '127.0.0.1' });
+
+  const floor = new DurableFloor(
+    `CREATE TABLE runs (id TEXT PRIMARY KEY, status TEXT NOT NULL, input TEXT NOT NULL, output TEXT) WITHOUT ROWID;
+     CREATE TABLE steps (run_id TEXT NOT NULL, step TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;`,
+  );
+  const insertRun = floor.db.prepare<[string, string]>("INSERT OR IGNORE INTO runs (id, status, input) VALUES (?, 'running', ?)");
+  const putStep = floor.db.prepare<[string, string, string]>('INSERT OR REPLACE INTO steps (run_id, step, body) VALUES (?, ?, ?)');
+  const finishRun = floor.db.prepare<[string, string]>("UPDATE runs SET status = 'succeeded', output = ? WHERE id = ?");
+  const floored = Fastify();
+  floored.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  floored.post('/floor', async (request) => {
+    const raw = request.body as Buffer;
+    verifyStandardWebhook({ headers: request.headers, rawBody: raw }, secret);
+    const id = String(request.headers['webhook-id']);
+    const text = raw.toString('utf8');
+    const input = JSON.parse(text) as PersonBody;
+    if (!(await floor.write(() => insertRun.run(id, text).changes === 1))) return { ok: true, outcome: 'duplicate' };
+    const person = { employeeId: input.employee.id, email: input.employee.email.toLowerCase(), team: input.team };
+    await floor.write(() => putStep.run(id, 'send', JSON.stringify({ status: 'running', with: person })));
+    const answer = await postJson(agent, people, person);
+    const output = { person, vendorStatus: answer.status, vendor: answer.body };
+    await floor.write(() => {
+      putStep.run(id, 'send', JSON.stringify({ status: 'succeeded', output: answer }));
+      finishRun.run(JSON.stringify(output), id);
+    });
+    return output;
+  });
+  await floored.listen({ port: 0, host: '127.0.0.1' });
   const urlOf = (server: typeof bare) => `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
 
   const bodies = Array.from({ length: BODIES }, (_, i) => bodyFor(i));
@@ -148,6 +181,11 @@ async function main() {
     durationSeconds,
     requests: bodies.map((body) => ({ path: '/hooks/flow-a', headers: json, body })),
     standardWebhooks: { secret, idPrefix: `msg_${phase++}_` },
+  });
+  const floorPlan = (connections: number, durationSeconds: number): LoadPlan => ({
+    ...hookPlan(connections, durationSeconds),
+    url: urlOf(floored),
+    requests: bodies.map((body) => ({ path: '/floor', headers: json, body })),
   });
 
   // Both sides answer the same thing: checked once before measuring.
@@ -172,6 +210,10 @@ async function main() {
   const runs = await app.store.runsByFlowAndStatus();
   const duplicates = await app.store.listDeliveries({ outcome: ['duplicate'] });
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  // After the hooks, so that its file and server count in none of their memory figures.
+  await runLoad(floorPlan(10, WARMUP_SECONDS));
+  const floors: MeasuredLoad[] = [];
+  for (const connections of LEVELS) floors.push(await runLoad(floorPlan(connections, SECONDS)));
 
   const pad = (value: string | number, width: number) => String(value).padStart(width);
   console.log(`flow-a bench: signed hook → set 3 fields → http POST to a local JSON server → answer; ${SECONDS} s per level, load from a separate process, node ${process.version}`);
@@ -188,6 +230,13 @@ async function main() {
     );
   }
   console.log('  (latencies in ms; cpu µs = this process\'s CPU per request; ratio = hook runs/s ÷ bare runs/s at the same concurrency; cpu ratio = bare ÷ hook CPU per request, steadier on a shared machine)');
+  console.log('  durable floor by hand (the bare work + run, call start and outcome written, same verifier), measured after the hooks:');
+  measured.forEach((m, i) => {
+    const f = floors[i]!;
+    console.log(
+      `  ${pad(m.connections, 4)} | ${pad(f.perSecond.toFixed(0), 11)} ${pad(f.p50, 5)} ${pad(f.p99, 5)} ${pad(f.cpuMicrosPerRequest.toFixed(0), 7)} | floor/bare ${(f.perSecond / m.bare.perSecond).toFixed(2)} (CPU ${(m.bare.cpuMicrosPerRequest / f.cpuMicrosPerRequest).toFixed(2)}), hook/floor ${(m.hook.perSecond / f.perSecond).toFixed(2)}${f.non2xx || f.errors ? `  (non-2xx ${f.non2xx}, errors ${f.errors})` : ''}`,
+    );
+  });
   const worstRatio = Math.min(...measured.map((m) => m.hook.perSecond / m.bare.perSecond));
   const peakRss = Math.max(...measured.map((m) => m.hookPeakRssMb));
   const byStatus = runs.filter((r) => r.flowId === flow.id).map((r) => `${r.count} ${r.status}`).join(', ');
@@ -196,6 +245,8 @@ async function main() {
   console.log(`  target peak RSS ≤ ${TARGET_RSS_MB} MB: ${peakRss <= TARGET_RSS_MB ? 'met' : 'NOT met'} (peak ${peakRss.toFixed(0)} MB while hooks ran; process max ${maxRssMb.toFixed(0)} MB)`);
 
   await intake.close();
+  await floored.close();
+  floor.close();
   await bare.close();
   agent.destroy();
   await app.close();

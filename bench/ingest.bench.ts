@@ -2,7 +2,9 @@
  * npm run bench:ingest — signed, encrypted Lark deliveries through the real intake (verify →
  * decrypt → de-duplicate → persist → 200, with the outbox dispatcher running) against a bare
  * fastify route that only parses the same JSON, both measured in this run with the same load
- * from a separate process. The intake gets each of BENCH_DELIVERIES (default 40,000) distinct
+ * from a separate process. Beside them, the durable floor: the same verifier and one row per
+ * delivery (unique on the event id) in SQLite, written by hand — what any intake that persists
+ * before it answers could reach here. The intake gets each of BENCH_DELIVERIES (default 40,000) distinct
  * deliveries once, as a vendor sends them; BENCH_SECONDS (default 8) is the bare route's run.
  */
 import Fastify from 'fastify';
@@ -11,10 +13,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { verifyLarkWebhook } from '../connectors/lark-shared/lark-webhook.js';
 import { createApp } from '../src/app/create-app.js';
 import { loadConfig } from '../src/config/config.js';
 import { createSandbox, DEFAULT_SANDBOX_CREDENTIALS } from '../src/sandbox/sandbox-server.js';
 import { intakeRoutes } from '../src/server/intake/index.js';
+import { DurableFloor } from './support/durable-floor.js';
 import { formatLoad, runLoad } from './support/run-load.js';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 40_000);
@@ -63,6 +67,18 @@ async function main() {
   const bare = Fastify();
   bare.post('/bare', async (request) => ({ ok: true, type: (request.body as { header: { event_type: string } }).header.event_type }));
   await bare.listen({ port: 0, host: '127.0.0.1' });
+  const floor = new DurableFloor('CREATE TABLE deliveries (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, received_at TEXT NOT NULL, body TEXT NOT NULL)');
+  const insert = floor.db.prepare<[string, string, string]>('INSERT OR IGNORE INTO deliveries (event_id, received_at, body) VALUES (?, ?, ?)');
+  const floored = Fastify();
+  floored.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  floored.post('/webhooks/lark', async (request) => {
+    const result = verifyLarkWebhook({ headers: request.headers, rawBody: request.body as Buffer }, { encryptKey: lark.encryptKey, verificationToken: lark.verificationToken });
+    if (result.kind !== 'event') return result.body;
+    const event = result.event;
+    const fresh = await floor.write(() => insert.run(event.id, new Date().toISOString(), JSON.stringify(event)).changes === 1);
+    return { ok: true, outcome: fresh ? 'accepted' : 'duplicate' };
+  });
+  await floored.listen({ port: 0, host: '127.0.0.1' });
   const urlOf = (server: typeof bare) => `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
 
   const bareResult = await runLoad({
@@ -71,6 +87,8 @@ async function main() {
     durationSeconds: SECONDS,
     requests: plaintexts.map((body) => ({ path: '/bare', headers: { 'content-type': 'application/json' }, body })),
   });
+  const signedDeliveries = deliveries.map((d) => ({ path: '/webhooks/lark', headers: { 'content-type': 'application/json', ...d.headers }, body: d.body }));
+  const floorResult = await runLoad({ url: urlOf(floored), connections: CONNECTIONS, amount: DELIVERIES, requests: signedDeliveries });
   const rssBefore = process.memoryUsage().rss / 1024 / 1024;
   // Each delivery once: a repeated event id is a duplicate, which the intake answers without
   // persisting the event, and would flatter the ratio.
@@ -78,7 +96,7 @@ async function main() {
     url: urlOf(intake),
     connections: CONNECTIONS,
     amount: DELIVERIES,
-    requests: deliveries.map((d) => ({ path: '/webhooks/lark', headers: { 'content-type': 'application/json', ...d.headers }, body: d.body })),
+    requests: signedDeliveries,
   });
   const rssAfter = process.memoryUsage().rss / 1024 / 1024;
   const accepted = await app.store.listDeliveries({ outcome: ['accepted'], limit: 1 });
@@ -86,13 +104,17 @@ async function main() {
 
   console.log(`ingest bench: signed+encrypted Lark deliveries, ${CONNECTIONS} connections, bare for ${SECONDS} s, intake for ${DELIVERIES} distinct deliveries, load from a separate process, node ${process.version}`);
   console.log(`  bare fastify (JSON.parse + 200)  ${formatLoad(bareResult)}`);
+  console.log(`  durable floor (by hand)          ${formatLoad(floorResult)}`);
   console.log(`  staffwire intake                 ${formatLoad(intakeResult)}`);
   console.log(`  ratio intake/bare ${(intakeResult.perSecond / bareResult.perSecond).toFixed(2)} (target ≥ 0.50)`);
   console.log(`  ratio by server CPU per request, bare/intake ${(bareResult.cpuMicrosPerRequest / intakeResult.cpuMicrosPerRequest).toFixed(2)} (what the ratio would be were both CPU-bound; steadier on a shared machine)`);
+  console.log(`  ratio floor/bare ${(floorResult.perSecond / bareResult.perSecond).toFixed(2)} (CPU ${(bareResult.cpuMicrosPerRequest / floorResult.cpuMicrosPerRequest).toFixed(2)}): the most any intake that persists before its 200 reached here; intake/floor ${(intakeResult.perSecond / floorResult.perSecond).toFixed(2)}`);
   console.log(`  persisted: last delivery #${accepted[0]?.id ?? 0}, ${duplicates.length} duplicates (each of the ${DELIVERIES} events is sent once)`);
   console.log(`  RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB`);
 
   await intake.close();
+  await floored.close();
+  floor.close();
   await bare.close();
   await app.close();
   rmSync(dir, { recursive: true, force: true });
