@@ -260,6 +260,25 @@ describe('SqliteStore', () => {
     );
   });
 
+  it('looks up listens and event keys by index in every statement: none scans either table, however many runs listen', async () => {
+    const store = open();
+    const statements = Object.values((store as unknown as { stmt: Record<string, Database.Statement> }).stmt);
+    const touching = statements.filter((s) => /\b(listens|event_keys)\b/.test(s.source));
+    expect(touching.length).toBeGreaterThan(3);
+    const db = new Database(file, { readonly: true });
+    try {
+      for (const statement of touching) {
+        const named = [...statement.source.matchAll(/@(\w+)/g)].map((m) => m[1]!);
+        const explain = db.prepare(`EXPLAIN QUERY PLAN ${statement.source}`);
+        const rows = named.length > 0 ? explain.all(Object.fromEntries(named.map((n) => [n, null]))) : explain.all(...(statement.source.match(/\?/g) ?? []).map(() => null));
+        const plan = (rows as { detail: string }[]).map((row) => row.detail);
+        expect(plan.filter((step) => /^SCAN /.test(step)), statement.source).toEqual([]);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
   describe('writes issued together', () => {
     /** Frames in the WAL, read by a connection of its own that changes nothing. */
     function walFrames(): number {

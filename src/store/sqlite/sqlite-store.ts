@@ -218,10 +218,11 @@ export class SqliteStore implements Store {
         `SELECT d.id, d.source, d.received_at, d.outcome, d.dispatched_at, d.body FROM event_keys k JOIN deliveries d ON d.id = k.delivery_id
          WHERE k.source = ? AND k.type = ? AND k.path = ? AND k.value = ? AND k.received_at >= ? ORDER BY k.delivery_id LIMIT ?`,
       ),
-      listenersOf: db.prepare<[number], { run_id: string; step: string }>(
-        `SELECT DISTINCT l.run_id, l.step FROM event_keys k JOIN listens l
-           ON l.source = k.source AND l.type = k.type AND l.path = k.path AND l.value = k.value
-         WHERE k.delivery_id = ? ORDER BY l.run_id, l.step`,
+      // By the listens key, one key of the delivery at a time: joined the other way round, SQLite
+      // scans every listen (event_keys has no index by delivery) for each delivery.
+      listenersByKey: db.prepare<[string, string, string, string, number], { run_id: string; step: string }>(
+        `SELECT l.run_id, l.step FROM listens l WHERE l.source = ? AND l.type = ? AND l.path = ? AND l.value = ?
+           AND EXISTS (SELECT 1 FROM event_keys k WHERE k.source = l.source AND k.type = l.type AND k.path = l.path AND k.value = l.value AND k.delivery_id = ?)`,
       ),
       getSchedule: db.prepare<[string], { body: string }>('SELECT body FROM schedules WHERE key = ?'),
       putSchedule: db.prepare<[string, string, string, string, string]>(
@@ -541,9 +542,10 @@ export class SqliteStore implements Store {
     if (settle) body.dispatch = [settledDispatch(settle, 'run' in settle ? this.createRunOnce(settle.run) : undefined)];
     const id = Number(stmt.insertDelivery.run(delivery.source, delivery.receivedAt, outcome, dispatchedAt, JSON.stringify(body)).lastInsertRowid);
     if (outcome === 'accepted' && event && delivery.listenable !== false) {
-      for (const key of eventKeys(event)) stmt.insertEventKey.run(delivery.source, event.type, key.path, key.value, id, delivery.receivedAt);
+      const keys = eventKeys(event);
+      for (const key of keys) stmt.insertEventKey.run(delivery.source, event.type, key.path, key.value, id, delivery.receivedAt);
       // Runs already listening wake in this same write: no crash can lose the wake-up.
-      const listeners = stmt.listenersOf.all(id);
+      const listeners = this.listenersFor(delivery.source, event.type, keys, id);
       if (listeners.length > 0) {
         for (const l of listeners) this.wakeRun(l.run_id, delivery.receivedAt);
         body.dispatch = listeners.map((l) => ({ runId: l.run_id, woken: true as const, step: l.step }));
@@ -595,7 +597,20 @@ export class SqliteStore implements Store {
   }
 
   async listenersOf(deliveryId: number): Promise<{ runId: string; step: string }[]> {
-    return this.read(() => this.stmt.listenersOf.all(deliveryId)).map((row) => ({ runId: row.run_id, step: row.step }));
+    return this.read(() => {
+      const row = this.stmt.getDelivery.get(deliveryId);
+      const event = row ? (JSON.parse(row.body) as DeliveryBody).event : undefined;
+      return row && event ? this.listenersFor(row.source, event.type, eventKeys(event), deliveryId) : [];
+    }).map((row) => ({ runId: row.run_id, step: row.step }));
+  }
+
+  /** The runs listening for a key the delivery was indexed under, each once, by run and step. */
+  private listenersFor(source: string, type: string, keys: readonly { path: string; value: string }[], deliveryId: number): { run_id: string; step: string }[] {
+    const found = new Map<string, { run_id: string; step: string }>();
+    for (const key of keys) {
+      for (const row of this.stmt.listenersByKey.all(source, type, key.path, key.value, deliveryId)) found.set(`${row.run_id}\u0000${row.step}`, row);
+    }
+    return [...found.values()].sort((a, b) => (a.run_id === b.run_id ? compare(a.step, b.step) : compare(a.run_id, b.run_id)));
   }
 
   async wakeRuns(runIds: readonly string[], at: string): Promise<void> {
@@ -970,3 +985,8 @@ interface StatePage {
 }
 
 const STATE_KEYS_PER_READ = 500;
+
+/** Binary order, as SQLite sorts TEXT by default. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
