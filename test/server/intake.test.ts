@@ -377,6 +377,18 @@ describe('hooks', () => {
     ]);
   });
 
+  it('records a delivery whose run cannot be prepared (an invalid sub-flow) with the reason, and creates no run', async () => {
+    flow({ id: 'with-child', version: '1', triggers: [{ kind: 'hook', secret: { env: 'INTAKE_HOOK_SECRET' } }], steps: [{ id: 'sub', kind: 'run', flow: 'broken-child' }] });
+    flow({ id: 'broken-child', version: '1', steps: [{ id: 'x', kind: 'call', action: 'http.request', connection: 'no-such-connection', with: { method: 'GET', url: '/' } }] });
+    const { app, url } = await serve();
+    const { body, headers } = signed({ name: 'Hal' });
+    const answer = await fetch(`${url}/hooks/with-child`, { method: 'POST', headers, body });
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    const [delivery] = await app.store.listDeliveries({ source: 'hook:with-child' });
+    expect(delivery).toMatchObject({ outcome: 'accepted', dispatch: [{ flowId: 'with-child', started: false, reason: expect.stringContaining('broken-child') }] });
+    expect(await app.store.listRuns({ flowId: 'with-child' })).toEqual([]);
+  });
+
   it('starts one run for a hook delivered twice', async () => {
     flow(echoFlow(false));
     const { app, url } = await serve();

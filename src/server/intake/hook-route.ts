@@ -5,7 +5,7 @@ import { standardWebhookVerifier } from '../../connector-kit/webhooks/standard-w
 import type { CompiledFlow } from '../../engine/compiled-flow.js';
 import { FlowInvalidError } from '../../engine/flow-invalid-error.js';
 import type { FlowDefinition } from '../../engine/flow-types.js';
-import { StaffwireError } from '../../errors/index.js';
+import { StaffwireError, StoreUnavailableError } from '../../errors/index.js';
 import { eventRunId, HOOK_PREFIX } from '../../events/event-dispatcher.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../store/records.js';
 import { answerError, answerStoreTrouble, errorAnswerSchema, refusalStatus, WebhookRejectedError } from './delivery-answers.js';
@@ -80,11 +80,13 @@ export const hookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app 
           throw err;
         }
         const runId = eventRunId(source, event.id, flowId, triggerIndex);
-        let prepared: RunRecord | StaffwireError;
+        let prepared: RunRecord | Error;
         try {
           prepared = await app.engine.prepareRun(flow, event.payload, { runId, actor: `event:${event.id}` });
         } catch (err) {
-          if (!(err instanceof StaffwireError && err.category === 'validation')) throw err;
+          // A store that cannot be used records nothing: the sender is told to try again (503).
+          if (err instanceof StoreUnavailableError || !(err instanceof Error)) throw err;
+          // Anything else that stops the run (refused input, an invalid sub-flow) is recorded as the reason.
           prepared = err;
         }
         // The delivery and its run are one write: no crash can leave one without the other, and
@@ -97,10 +99,13 @@ export const hookRoute: FastifyPluginAsync<{ app: App }> = async (server, { app 
           dedupeUntil: new Date(receivedAt.getTime() + dedupeMs).toISOString(),
           // No listen names a hook as its connection: nothing would read the payload's keys.
           listenable: false,
-          settle: prepared instanceof StaffwireError ? { flowId, refused: `${prepared.code}: ${prepared.message}` } : { run: prepared },
+          settle: prepared instanceof Error ? { flowId, refused: prepared instanceof StaffwireError ? `${prepared.code}: ${prepared.message}` : prepared.message } : { run: prepared },
         });
         if (delivery.outcome === 'duplicate') return reply.code(200).send({ ok: true, outcome: 'duplicate', delivery: delivery.id, runId });
-        if (prepared instanceof StaffwireError) return answerError(reply, 422, prepared.code, prepared.message);
+        if (prepared instanceof Error) {
+          if (prepared instanceof StaffwireError && prepared.category === 'validation') return answerError(reply, 422, prepared.code, prepared.message);
+          throw prepared;
+        }
         const started = delivery.dispatch?.[0];
         if (started && 'started' in started && !started.started) {
           return answerError(reply, 409, 'run.duplicate_business_key', `${started.reason}: run ${started.runId} holds the key until it finishes (the flow has onDuplicate: skip)`, {
