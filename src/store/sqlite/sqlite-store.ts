@@ -357,7 +357,6 @@ export class SqliteStore implements Store {
           else stmt.setState.run(change.namespace, change.key, JSON.stringify(change.value));
         }
       }).immediate,
-      // Deliveries that arrive together are written together: one commit for a burst.
       markDispatched: db.transaction((id: number, at: string, results: readonly DispatchResult[]) => {
         const row = stmt.getDelivery.get(id);
         if (!row) return;
@@ -800,13 +799,12 @@ export class SqliteStore implements Store {
   /**
    * Writes that arrive in the same turn of the event loop (concurrent runs' checkpoints, a burst
    * of deliveries) commit together, in one transaction: a commit costs about as much for one
-   * write as for ten. Each is in a savepoint of its own, so a write that is refused (a fence, a
-   * taken business key) undoes only itself. Each caller's promise settles once the commit
-   * holding its write is done; a commit that fails fails every write in it.
+   * write as for ten. Each operation is one statement or a transaction function (a savepoint
+   * inside the batch), so a write that is refused (a fence, a taken business key) undoes only
+   * itself. Each caller's promise settles once the commit holding its write is done; a commit
+   * that fails fails every write in it.
    */
   private queued<T>(operation: () => T): Promise<T> {
-    // Each operation is atomic on its own (one statement, or a transaction function), as it is
-    // committed alone when nothing else is waiting.
     return new Promise<T>((resolve, reject) => {
       this.pendingWrites.push({ operation, resolve: resolve as (value: unknown) => void, reject });
       if (this.pendingWrites.length === 1) setImmediate(() => this.flushWrites());
