@@ -2,7 +2,10 @@
  * npm run bench:queue — queue mode's throughput: runs/s of a 3-step flow (three HTTP calls to a
  * local no-op server) through PostgreSQL + BullMQ with 1 and 2 workers (concurrency 16 each),
  * against raw BullMQ no-op jobs on the same Redis in the same run; p50/p99 from enqueue to
- * finish. Workers are in this process (2 cores: separate processes would share them the same way).
+ * finish. Between the two, the durable floor: the same calls by hand with only the writes a
+ * durable run must make (support/queue-floor.ts), so the ratio can be read against what any
+ * durable implementation reaches here. Workers are in this process (2 cores: separate processes
+ * would share them the same way).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +18,7 @@ import { pino } from 'pino';
 import { createApp, type App, type ProcessRole } from '../src/app/create-app.js';
 import { loadConfig } from '../src/config/config.js';
 import type { FlowDefinition } from '../src/engine/flow-types.js';
+import { queueFloor } from './support/queue-floor.js';
 import { startNoopServer } from './support/six-step-flow.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 2000);
@@ -110,10 +114,26 @@ async function main() {
       }));
       try {
         const raw = await rawBullmq(workers, `${prefix}-raw`);
+        const floorOf = (persist: boolean) => queueFloor({
+          persist,
+          runs: RUNS,
+          workers,
+          concurrency: CONCURRENCY,
+          arrivingAtOnce: ARRIVING_AT_ONCE,
+          redisUrl: REDIS_URL,
+          prefix: `${prefix}-floor`,
+          databaseUrl: DATABASE_URL,
+          schema: `${schema}_floor`,
+          baseUrl: server.baseUrl,
+          calls: FLOW.steps.map((step) => step.id),
+        });
+        const unstored = await floorOf(false);
+        const floor = await floorOf(true);
         const ours = await staffwire(workers, configFile);
         results.push(
-          `  ${workers} worker${workers > 1 ? 's' : ' '}  raw BullMQ no-op ${raw.toFixed(0)} jobs/s   staffwire ${ours.perSecond.toFixed(0)} runs/s  ` +
-            `ratio ${(ours.perSecond / raw).toFixed(3)}   enqueue→finish p50 ${ours.p50.toFixed(0)} ms  p99 ${ours.p99.toFixed(0)} ms`,
+          `  ${workers} worker${workers > 1 ? 's' : ' '}  raw BullMQ no-op ${raw.toFixed(0)} jobs/s   calls alone ${unstored.toFixed(0)} runs/s (${(unstored / raw).toFixed(3)})   durable floor ${floor.toFixed(0)} runs/s   staffwire ${ours.perSecond.toFixed(0)} runs/s  ` +
+            `ratio ${(ours.perSecond / raw).toFixed(3)}   floor/raw ${(floor / raw).toFixed(3)}   staffwire/floor ${(ours.perSecond / floor).toFixed(2)}   ` +
+            `enqueue→finish p50 ${ours.p50.toFixed(0)} ms  p99 ${ours.p99.toFixed(0)} ms`,
         );
       } finally {
         await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -126,6 +146,7 @@ async function main() {
   }
   console.log(`queue bench: ${RUNS} runs of a 3-call flow, PostgreSQL store + BullMQ, workers of concurrency ${CONCURRENCY}, node ${process.version}`);
   for (const line of results) console.log(line);
+  console.log('  calls alone: the three calls through BullMQ, nothing stored; durable floor: the same plus the run and each outcome committed (support/queue-floor.ts)');
   console.log('  target: ≥ 0.25 of raw BullMQ with 2 workers');
 }
 

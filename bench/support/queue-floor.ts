@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { HttpClient } from '../../src/connector-kit/http-client.js';
+
+export interface QueueFloorOptions {
+  runs: number;
+  workers: number;
+  concurrency: number;
+  arrivingAtOnce: number;
+  redisUrl: string;
+  prefix: string;
+  databaseUrl: string;
+  schema: string;
+  /** The no-op vendor the three calls go to. */
+  baseUrl: string;
+  calls: readonly string[];
+  /** False stores nothing: the calls and the queue alone, what no durable run can beat. */
+  persist: boolean;
+}
+
+/**
+ * The least a queue-mode run of N side-effecting calls must pay, written by hand on the same
+ * PostgreSQL, Redis and HTTP client as Staffwire, for bench:queue to set between raw BullMQ and
+ * Staffwire. A run is committed before its job is added (so Redis losing it loses nothing);
+ * a worker makes each call and commits its outcome before the next (so a worker killed after a
+ * call does not repeat it), the last outcome in the same statement that finishes the run. No
+ * engine, lease, journal or general schema: what it reaches is a ceiling for any durable
+ * implementation of this work on this machine.
+ */
+export async function queueFloor(options: QueueFloorOptions): Promise<number> {
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, options: `-c search_path=${options.schema}` });
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`);
+  await pool.query(`CREATE TABLE runs (id text PRIMARY KEY, status text NOT NULL, input text NOT NULL, output text);
+                    CREATE TABLE steps (run_id text NOT NULL, step text NOT NULL, body text NOT NULL, PRIMARY KEY (run_id, step))`);
+  const client = new HttpClient({ baseUrl: options.baseUrl });
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue('floor', { connection, prefix: options.prefix });
+  const last = options.calls.length - 1;
+  let done = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const workerConnections = Array.from({ length: options.workers }, () => new Redis(options.redisUrl, { maxRetriesPerRequest: null }));
+  const workers = workerConnections.map(
+    (workerConnection) =>
+      new Worker(
+        'floor',
+        async (job) => {
+          const runId = job.id!;
+          for (const [i, call] of options.calls.entries()) {
+            const response = await client.send({ method: 'POST', url: `/${call}`, json: {}, headers: { 'idempotency-key': `${runId}:${call}` } });
+            const body = JSON.stringify({ status: response.status, body: response.body });
+            if (!options.persist) continue;
+            if (i < last) {
+              await pool.query({ name: 'floor_step', text: 'INSERT INTO steps (run_id, step, body) VALUES ($1, $2, $3)', values: [runId, call, body] });
+            } else {
+              await pool.query({
+                name: 'floor_finish',
+                text: `WITH step AS (INSERT INTO steps (run_id, step, body) VALUES ($1, $2, $3))
+                       UPDATE runs SET status = 'succeeded', output = $3 WHERE id = $1`,
+                values: [runId, call, body],
+              });
+            }
+          }
+          if (++done === options.runs) finish();
+        },
+        { connection: workerConnection, prefix: options.prefix, concurrency: options.concurrency },
+      ),
+  );
+  const started = performance.now();
+  try {
+    for (let i = 0; i < options.runs; i += options.arrivingAtOnce) {
+      await Promise.all(
+        Array.from({ length: Math.min(options.arrivingAtOnce, options.runs - i) }, async () => {
+          const id = randomUUID();
+          if (options.persist) await pool.query({ name: 'floor_run', text: "INSERT INTO runs (id, status, input) VALUES ($1, 'queued', '{}')", values: [id] });
+          await queue.add('run', {}, { jobId: id, removeOnComplete: true });
+        }),
+      );
+    }
+    await finished;
+    return options.runs / ((performance.now() - started) / 1000);
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+    await queue.obliterate({ force: true });
+    await queue.close();
+    for (const open of [connection, ...workerConnections]) open.disconnect();
+    await pool.query(`DROP SCHEMA ${options.schema} CASCADE`);
+    await pool.end();
+  }
+}
