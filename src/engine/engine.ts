@@ -9,12 +9,13 @@ import { ConnectionResources, type ResourceScope } from '../connector-kit/connec
 import { resolveConnection } from '../connector-kit/connection.js';
 import type { ResolvedConnection } from '../connector-kit/connector.js';
 import type { ConnectorRegistry } from '../connector-kit/registry.js';
-import { compileSchema } from '../schemas.js';
+import { compileSchema, schemaValidator } from '../schemas.js';
 import { TERMINAL_STATUSES, type JournalEntry, type RunRecord, type StepRecord } from '../store/records.js';
 import { RunFencedError, type Store } from '../store/store.js';
 import { findTooDeepPointerInValue, MAX_JSON_DEPTH } from '../json/json-depth.js';
 import type { CompiledFlow } from './compiled-flow.js';
 import { compileFlow } from './compile-flow.js';
+import { schemaDiagnostics } from './validate/schema-errors.js';
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from './expressions/expression.js';
 import type { FlowDefinition } from './flow-types.js';
 import { FlowInvalidError } from './flow-invalid-error.js';
@@ -115,6 +116,10 @@ export class Engine {
 
   /** Validates and compiles a flow definition; throws FlowInvalidError listing every problem. */
   compile(definition: FlowDefinition, source = definition.id): CompiledFlow {
+    // Flows reach here from files, the store and the API, not all through `staffwire validate`;
+    // the compiler assumes the schema's shape (a known kind for every step).
+    const validate = schemaValidator('flow');
+    if (!validate(definition)) throw new FlowInvalidError(source, schemaDiagnostics(validate.errors ?? [], definition));
     const result = compileFlow(definition, {
       connectors: this.options.connectors,
       connections: this.services.connections,

@@ -330,9 +330,9 @@ describe('pinned sub-flows', () => {
   it('pins sub-flows of sub-flows with the top-level run', async () => {
     const engine = processNamed('a');
     flows.set('middle', flow([{ id: 'inner', kind: 'run', flow: 'leaf' }], 'middle'));
-    flows.set('leaf', flow([send('leaf-v1')], 'leaf'));
+    flows.set('leaf', flow([send('leaf_v1', 'leaf-v1')], 'leaf'));
     const parent = await engine.startRun(engine.compile(flow([{ id: 'sub', kind: 'run', flow: 'middle' }])), {});
-    flows.set('leaf', flow([send('leaf-v2')], 'leaf'));
+    flows.set('leaf', flow([send('leaf_v2', 'leaf-v2')], 'leaf'));
     expect((await processNamed('later').executeRun(parent.id)).status).toBe('succeeded');
     expect(gate.callsOf('leaf-v1')).toHaveLength(1);
     expect(gate.callsOf('leaf-v2')).toHaveLength(0);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { idempotencyKey } from '../../src/engine/idempotency-key.js';
-import type { FlowDefinition, RetryPolicy } from '../../src/engine/flow-types.js';
+import { FlowInvalidError } from '../../src/engine/flow-invalid-error.js';
+import type { FlowDefinition, RetryPolicy, Step } from '../../src/engine/flow-types.js';
 import { createHarness, defineFlow, type Harness } from './helpers.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -15,6 +16,15 @@ beforeEach(() => {
 
 afterEach(async () => {
   await h.close();
+});
+
+describe('a step of no known kind', () => {
+  it('fails the compile with the step named, before any run exists', async () => {
+    const unknownKind = defineFlow([{ id: 'beam', kind: 'teleport' } as unknown as Step]);
+    expect(() => h.engine.compile(unknownKind)).toThrow(FlowInvalidError);
+    expect(() => h.engine.compile(unknownKind)).toThrow(/\/steps\/0\b.*(kind|teleport)/);
+    expect(await h.store.listRuns()).toHaveLength(0);
+  });
 });
 
 describe('call', () => {

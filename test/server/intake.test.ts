@@ -389,6 +389,16 @@ describe('hooks', () => {
     expect(await app.store.listRuns({ flowId: 'with-child' })).toEqual([]);
   });
 
+  it('answers a hook into a flow with a step of no known kind with hook.invalid_flow, starting nothing', async () => {
+    flow({ id: 'unknown-kind', version: '1', triggers: [{ kind: 'hook', secret: { env: 'INTAKE_HOOK_SECRET' } }], steps: [{ id: 'beam', kind: 'teleport' }] });
+    const { app, url } = await serve();
+    const { body, headers } = signed({ name: 'Ida' });
+    const answer = await fetch(`${url}/hooks/unknown-kind`, { method: 'POST', headers, body });
+    expect(answer.status).toBe(500);
+    expect(await answer.json()).toMatchObject({ code: 'hook.invalid_flow', message: expect.stringContaining('staffwire validate') });
+    expect(await app.store.listRuns({ flowId: 'unknown-kind' })).toEqual([]);
+  });
+
   it('starts one run for a hook delivered twice', async () => {
     flow(echoFlow(false));
     const { app, url } = await serve();
