@@ -78,6 +78,8 @@ export class Engine {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   readonly limits: EngineLimits;
   private readonly compiled = new Map<string, CompiledFlow>();
+  /** Sub-flows as the catalog hands them out: the same object until their file changes, so compiled once per version. */
+  private readonly compiledSubFlows = new WeakMap<FlowDefinition, CompiledFlow>();
   /** Flow hashes this process has written to the store already. */
   private readonly storedFlows = new Set<string>();
   private readonly executing = new Map<string, { promise: Promise<RunRecord>; abort: AbortController }>();
@@ -481,7 +483,7 @@ export class Engine {
       if (Object.hasOwn(pinned, id)) continue;
       const definition = await this.options.flows?.get(id);
       if (!definition) continue;
-      const child = this.compile(definition, id);
+      const child = this.compileSubFlow(definition, id);
       await this.storeFlow(child);
       pinned[id] = child.hash;
       pending.push(...child.subFlows);
@@ -494,7 +496,13 @@ export class Engine {
     if (hash !== undefined) return this.flowOf({ id: parent.id, flowHash: hash });
     const definition = await this.options.flows?.get(id);
     if (!definition) throw new InputError(`sub-flow "${id}" was not found in the flow folders`, 'run.flow_not_found');
-    return this.compile(definition, id);
+    return this.compileSubFlow(definition, id);
+  }
+
+  private compileSubFlow(definition: FlowDefinition, id: string): CompiledFlow {
+    let compiled = this.compiledSubFlows.get(definition);
+    if (!compiled) this.compiledSubFlows.set(definition, (compiled = this.compile(definition, id)));
+    return compiled;
   }
 
   /** Resolved once per process: the configuration and the environment do not change under it. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActionContext, Connector } from '../../src/connector-kit/connector.js';
 import { ConnectorRegistry } from '../../src/connector-kit/registry.js';
 import { Engine } from '../../src/engine/engine.js';
@@ -325,6 +325,21 @@ describe('pinned sub-flows', () => {
     expect((await processNamed('later').executeRun(parent.id)).status).toBe('succeeded');
     expect(gate.callsOf('v1')).toHaveLength(1);
     expect(gate.callsOf('v2')).toHaveLength(0);
+  });
+
+  it('compiles a sub-flow once per version of its file, not at every run start', async () => {
+    const engine = processNamed('a');
+    const compile = vi.spyOn(engine, 'compile');
+    const v1 = flow([send('leaf_v1', 'leaf-v1')], 'leaf');
+    flows.set('leaf', v1);
+    const parent = engine.compile(flow([{ id: 'sub', kind: 'run', flow: 'leaf' }]));
+    const first = await engine.startRun(parent, {});
+    const second = await engine.startRun(parent, {});
+    expect(compile.mock.calls.filter(([definition]) => definition === v1)).toHaveLength(1);
+    expect(second.subFlows).toEqual(first.subFlows);
+    flows.set('leaf', flow([send('leaf_v2', 'leaf-v2')], 'leaf'));
+    const third = await engine.startRun(parent, {});
+    expect(third.subFlows?.leaf).not.toBe(first.subFlows?.leaf);
   });
 
   it('pins sub-flows of sub-flows with the top-level run', async () => {
