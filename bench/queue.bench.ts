@@ -11,13 +11,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
 import { createApp, type App, type ProcessRole } from '../src/app/create-app.js';
 import { loadConfig } from '../src/config/config.js';
 import type { FlowDefinition } from '../src/engine/flow-types.js';
+import { bullmqWorkers } from './support/bullmq-workers.js';
 import { queueFloor } from './support/queue-floor.js';
 import { startNoopServer } from './support/six-step-flow.js';
 
@@ -39,25 +38,15 @@ function percentile(sorted: number[], p: number): number {
 
 /** Raw BullMQ: RUNS no-op jobs through `workers` workers of CONCURRENCY, added as fast as Redis takes them. */
 async function rawBullmq(workers: number, prefix: string): Promise<number> {
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue('raw', { connection, prefix });
-  let done = 0;
-  let finish: () => void = () => {};
-  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const raw = bullmqWorkers({ name: 'raw', redisUrl: REDIS_URL, prefix, workers, concurrency: CONCURRENCY, jobs: RUNS }, async () => {});
   const started = performance.now();
-  const workerConnections = Array.from({ length: workers }, () => new Redis(REDIS_URL, { maxRetriesPerRequest: null }));
-  const running = workerConnections.map((workerConnection) => new Worker('raw', async () => {
-    if (++done === RUNS) finish();
-  }, { connection: workerConnection, prefix, concurrency: CONCURRENCY }));
-  await queue.addBulk(Array.from({ length: RUNS }, (_, i) => ({ name: 'noop', data: { i }, opts: { removeOnComplete: true } })));
-  await finished;
-  const seconds = (performance.now() - started) / 1000;
-  await Promise.all(running.map((w) => w.close()));
-  await queue.obliterate({ force: true });
-  await queue.close();
-  // BullMQ closes only the connections it made itself.
-  for (const open of [connection, ...workerConnections]) open.disconnect();
-  return RUNS / seconds;
+  try {
+    await raw.queue.addBulk(Array.from({ length: RUNS }, (_, i) => ({ name: 'noop', data: { i }, opts: { removeOnComplete: true } })));
+    await raw.finished;
+    return RUNS / ((performance.now() - started) / 1000);
+  } finally {
+    await raw.close();
+  }
 }
 
 async function staffwire(workers: number, configFile: string): Promise<{ perSecond: number; p50: number; p99: number }> {

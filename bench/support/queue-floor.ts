@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { HttpClient } from '../../src/connector-kit/http-client.js';
+import { bullmqWorkers } from './bullmq-workers.js';
 
 export interface QueueFloorOptions {
   runs: number;
@@ -36,38 +35,27 @@ export async function queueFloor(options: QueueFloorOptions): Promise<number> {
   await pool.query(`CREATE TABLE runs (id text PRIMARY KEY, status text NOT NULL, input text NOT NULL, output text);
                     CREATE TABLE steps (run_id text NOT NULL, step text NOT NULL, body text NOT NULL, PRIMARY KEY (run_id, step))`);
   const client = new HttpClient({ baseUrl: options.baseUrl });
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue('floor', { connection, prefix: options.prefix });
   const last = options.calls.length - 1;
-  let done = 0;
-  let finish: () => void = () => {};
-  const finished = new Promise<void>((resolve) => (finish = resolve));
-  const workerConnections = Array.from({ length: options.workers }, () => new Redis(options.redisUrl, { maxRetriesPerRequest: null }));
-  const workers = workerConnections.map(
-    (workerConnection) =>
-      new Worker(
-        'floor',
-        async (job) => {
-          const runId = job.id!;
-          for (const [i, call] of options.calls.entries()) {
-            const response = await client.send({ method: 'POST', url: `/${call}`, json: {}, headers: { 'idempotency-key': `${runId}:${call}` } });
-            const body = JSON.stringify({ status: response.status, body: response.body });
-            if (!options.persist) continue;
-            if (i < last) {
-              await pool.query({ name: 'floor_step', text: 'INSERT INTO steps (run_id, step, body) VALUES ($1, $2, $3)', values: [runId, call, body] });
-            } else {
-              await pool.query({
-                name: 'floor_finish',
-                text: `WITH step AS (INSERT INTO steps (run_id, step, body) VALUES ($1, $2, $3))
-                       UPDATE runs SET status = 'succeeded', output = $3 WHERE id = $1`,
-                values: [runId, call, body],
-              });
-            }
-          }
-          if (++done === options.runs) finish();
-        },
-        { connection: workerConnection, prefix: options.prefix, concurrency: options.concurrency },
-      ),
+  const floor = bullmqWorkers(
+    { name: 'floor', redisUrl: options.redisUrl, prefix: options.prefix, workers: options.workers, concurrency: options.concurrency, jobs: options.runs },
+    async (job) => {
+      const runId = job.id!;
+      for (const [i, call] of options.calls.entries()) {
+        const response = await client.send({ method: 'POST', url: `/${call}`, json: {}, headers: { 'idempotency-key': `${runId}:${call}` } });
+        const body = JSON.stringify({ status: response.status, body: response.body });
+        if (!options.persist) continue;
+        if (i < last) {
+          await pool.query({ name: 'floor_step', text: 'INSERT INTO steps (run_id, step, body) VALUES ($1, $2, $3)', values: [runId, call, body] });
+        } else {
+          await pool.query({
+            name: 'floor_finish',
+            text: `WITH step AS (INSERT INTO steps (run_id, step, body) VALUES ($1, $2, $3))
+                   UPDATE runs SET status = 'succeeded', output = $3 WHERE id = $1`,
+            values: [runId, call, body],
+          });
+        }
+      }
+    },
   );
   const started = performance.now();
   try {
@@ -76,17 +64,14 @@ export async function queueFloor(options: QueueFloorOptions): Promise<number> {
         Array.from({ length: Math.min(options.arrivingAtOnce, options.runs - i) }, async () => {
           const id = randomUUID();
           if (options.persist) await pool.query({ name: 'floor_run', text: "INSERT INTO runs (id, status, input) VALUES ($1, 'queued', '{}')", values: [id] });
-          await queue.add('run', {}, { jobId: id, removeOnComplete: true });
+          await floor.queue.add('run', {}, { jobId: id, removeOnComplete: true });
         }),
       );
     }
-    await finished;
+    await floor.finished;
     return options.runs / ((performance.now() - started) / 1000);
   } finally {
-    await Promise.all(workers.map((w) => w.close()));
-    await queue.obliterate({ force: true });
-    await queue.close();
-    for (const open of [connection, ...workerConnections]) open.disconnect();
+    await floor.close();
     await pool.query(`DROP SCHEMA ${options.schema} CASCADE`);
     await pool.end();
   }
